@@ -1,0 +1,3 @@
+export * from './expect-eventually';
+export * from './service-process';
+export * from './test-context';

@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Topics, topicSpecsFor } from '@switchboard/events';
+import { KafkaModule, MongoModule, RedisModule, ServiceKitModule } from '@switchboard/service-kit';
+import type { RouterConfig } from './config/router.config';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RouterConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceKitModule.forRoot({ serviceName: 'router', logLevel: config.LOG_LEVEL }),
+        KafkaModule.forRoot({
+          brokers: config.KAFKA_BROKERS,
+          clientId: 'router',
+          topics: topicSpecsFor([Topics.conversationEvents, Topics.routingDecisions], {
+            partitions: config.KAFKA_TOPIC_PARTITIONS,
+            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+          }),
+        }),
+        MongoModule.forRoot({
+          uri: config.MONGODB_URI,
+          database: config.MONGODB_DATABASE,
+          appName: 'router',
+        }),
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          connectionName: 'router',
+        }),
+      ],
+    };
+  }
+}
