@@ -24,6 +24,13 @@ npx prettier --check . --log-level warn
 step "local stack"
 npx tsx tools/stack/src/cli.ts up
 
+step "conformance runs on the shared real-world corpora (../shared/fixtures), when present"
+shopt -s nullglob
+for conformance in scripts/conformance/*.ts; do
+  npx tsx "$conformance"
+done
+shopt -u nullglob
+
 step "unit, integration and e2e tests"
 mkdir -p .stack/reports
 set +e
