@@ -14,8 +14,16 @@ const swcTransform = [
   },
 ];
 
+// sanitize-html's parser (htmlparser2 12 and its dom* helpers) ships ESM only: Node 20.19 loads it
+// with require(esm), Jest's module runtime does not, so SWC transpiles those few packages to CJS.
+const esmOnlyPackages = '(htmlparser2|domhandler|domutils|dom-serializer|entities|domelementtype)';
+
 const shared = {
-  transform: { '^.+\\.ts$': swcTransform },
+  transform: {
+    '^.+\\.ts$': swcTransform,
+    [`/node_modules/${esmOnlyPackages}/.+\\.js$`]: swcTransform,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!${esmOnlyPackages}/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   moduleNameMapper: {

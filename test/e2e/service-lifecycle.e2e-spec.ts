@@ -19,9 +19,9 @@ import {
 type Dependency = 'kafka' | 'mongodb' | 'redis';
 
 const DEPENDENCIES: Record<ServiceName, Dependency[]> = {
-  'email-gateway': ['kafka'],
+  'email-gateway': ['kafka', 'redis'],
   'chat-gateway': ['kafka', 'redis'],
-  'social-gateway': ['kafka'],
+  'social-gateway': ['kafka', 'redis'],
   router: ['kafka', 'mongodb', 'redis'],
   conversation: ['kafka', 'mongodb'],
 };
@@ -94,6 +94,8 @@ describe('every service as a process', () => {
       MONGODB_URI: mongodb.url,
       REDIS_URL: redis.url,
       KAFKA_TOPIC_PARTITIONS: '2',
+      // A free port, so the suite never collides with a running `npm start` (SMTP 2525).
+      SMTP_PORT: String(await freePort()),
       LOG_LEVEL: 'info',
     };
     for (const name of SERVICE_NAMES) {

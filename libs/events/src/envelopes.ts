@@ -38,6 +38,8 @@ export const attachmentSchema = z.object({
   storageKey: z.string().optional(),
   /** The platform's own media id, when the content stays on the platform until fetched. */
   platformMediaId: z.string().optional(),
+  /** Where the platform serves the content, when it gives a URL instead of (or with) an id. */
+  platformMediaUrl: z.string().optional(),
   /** Content-ID of an inline image (cid: URLs in the HTML). */
   contentId: z.string().optional(),
   inline: z.boolean().default(false),
@@ -50,6 +52,34 @@ export const messageFlagsSchema = z.object({
   bounce: z.boolean().default(false),
   bulk: z.boolean().default(false),
   ownMessageEcho: z.boolean().default(false),
+});
+
+/** What an inbound event is; absent means an ordinary message. */
+export const INBOUND_EVENT_KINDS = ['message', 'reaction', 'edit', 'delete'] as const;
+export const inboundEventKindSchema = z.enum(INBOUND_EVENT_KINDS);
+export type InboundEventKind = z.infer<typeof inboundEventKindSchema>;
+
+/** A place the customer shared (social channels). */
+export const sharedLocationSchema = z.object({
+  latitude: z.number(),
+  longitude: z.number(),
+  name: z.string().optional(),
+  address: z.string().optional(),
+  url: z.string().optional(),
+});
+
+/** A contact card the customer shared (social channels). */
+export const sharedContactSchema = z.object({
+  name: z.string(),
+  phones: z.array(z.string()).default([]),
+  emails: z.array(z.string()).default([]),
+});
+
+/** The customer tapped something we offered: a quick reply, a button, a list row, a postback. */
+export const interactiveReplySchema = z.object({
+  kind: z.enum(['quick_reply', 'button', 'list', 'postback', 'flow']),
+  payload: z.string(),
+  title: z.string().optional(),
 });
 
 export const inboundMessageSchema = z.object({
@@ -81,6 +111,15 @@ export const inboundMessageSchema = z.object({
   receivedAt: isoTimestamp,
   /** Channel extras that routing may use (pre-chat topic, page id …); string values only. */
   metadata: z.record(z.string(), z.string()).default({}),
+  /** Reactions, edits and deletes refer to an earlier message; absent means "message". */
+  kind: inboundEventKindSchema.optional(),
+  /** The external id of the message a reaction, edit or delete applies to. */
+  targetExternalMessageId: z.string().optional(),
+  /** For reactions: the emoji; an empty string means the reaction was removed. */
+  reactionEmoji: z.string().optional(),
+  location: sharedLocationSchema.optional(),
+  sharedContacts: z.array(sharedContactSchema).optional(),
+  interactiveReply: interactiveReplySchema.optional(),
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
@@ -101,6 +140,18 @@ export const outboundMessageSchema = z.object({
   /** External ids of the customer's messages this replies to, for threading on the channel. */
   inReplyTo: z.array(z.string()).default([]),
   createdAt: isoTimestamp,
+  /**
+   * A pre-approved platform template (WhatsApp): the only kind of message a business may send
+   * outside the 24-hour customer-service window. `text` is then only the agent-facing rendering.
+   */
+  template: z
+    .object({
+      name: nonEmpty,
+      languageCode: nonEmpty,
+      /** Body parameters, in order ({{1}}, {{2}} …). */
+      bodyParameters: z.array(z.string()).default([]),
+    })
+    .optional(),
 });
 export type OutboundMessage = z.infer<typeof outboundMessageSchema>;
 

@@ -1,2 +1,4 @@
 export * from './envelopes';
 export * from './topics';
+export * from './conversation-events';
+export * from './routing-decisions';

@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics, topicSpecsFor } from '@switchboard/events';
-import { KafkaModule, ServiceKitModule } from '@switchboard/service-kit';
+import { KafkaModule, RedisModule, ServiceKitModule } from '@switchboard/service-kit';
 import type { EmailGatewayConfig } from './config/email-gateway.config';
+import { EmailGatewayModule } from './email-gateway.module';
+import type { TenantDirectory } from './tenants/tenant-directory';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: EmailGatewayConfig): DynamicModule {
+  static forRoot(config: EmailGatewayConfig, tenants: TenantDirectory): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -21,6 +23,13 @@ export class AppModule {
             },
           ),
         }),
+        // Thread lookups (Message-ID → thread) and, later, the outbound send markers.
+        RedisModule.forRoot({
+          url: config.REDIS_URL,
+          connectionName: 'email-gateway',
+          keyPrefix: config.REDIS_KEY_PREFIX,
+        }),
+        EmailGatewayModule.forRoot(config, tenants),
       ],
     };
   }

@@ -1,12 +1,50 @@
-import { loadConfig } from '@switchboard/config';
-import { runService } from '@switchboard/service-kit';
+import { ConfigValidationError, loadConfig } from '@switchboard/config';
+import { ROOT_LOGGER, runService } from '@switchboard/service-kit';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module';
-import { emailGatewayEnvSchema } from './config/email-gateway.config';
+import {
+  DEVELOPMENT_THREAD_SECRET,
+  type EmailGatewayConfig,
+  emailGatewayEnvSchema,
+} from './config/email-gateway.config';
+import { SmtpServerLifecycle } from './email-gateway.module';
+import { TenantConfigError, TenantDirectory } from './tenants/tenant-directory';
 
-void runService({
+interface LoadedConfig {
+  env: EmailGatewayConfig;
+  tenants: TenantDirectory;
+}
+
+/** The environment plus the tenant directory, both validated before anything starts. */
+function loadEmailGatewayConfig(): LoadedConfig {
+  const env = loadConfig(emailGatewayEnvSchema);
+  try {
+    return {
+      env,
+      tenants: TenantDirectory.load({
+        file: env.EMAIL_TENANTS_FILE,
+        inlineJson: env.EMAIL_TENANTS_JSON,
+      }),
+    };
+  } catch (error) {
+    if (!(error instanceof TenantConfigError)) throw error;
+    const variable = env.EMAIL_TENANTS_FILE ? 'EMAIL_TENANTS_FILE' : 'EMAIL_TENANTS_JSON';
+    throw new ConfigValidationError(variable, `is invalid: ${error.message}`);
+  }
+}
+
+void runService<LoadedConfig>({
   serviceName: 'email-gateway',
-  loadConfig: () => loadConfig(emailGatewayEnvSchema),
-  createModule: (config) => AppModule.forRoot(config),
-  httpPort: (config) => config.HTTP_PORT,
-  httpHost: (config) => config.HTTP_HOST,
+  loadConfig: loadEmailGatewayConfig,
+  createModule: (config) => AppModule.forRoot(config.env, config.tenants),
+  httpPort: (config) => config.env.HTTP_PORT,
+  httpHost: (config) => config.env.HTTP_HOST,
+  afterListen: async (app, config) => {
+    const logger = app.get<Logger>(ROOT_LOGGER).child({ component: 'smtp' });
+    if (config.env.EMAIL_THREAD_SECRET === DEVELOPMENT_THREAD_SECRET) {
+      logger.warn({}, 'EMAIL_THREAD_SECRET is the development default; set your own in production');
+    }
+    const port = await app.get(SmtpServerLifecycle).listen();
+    logger.info({ port, host: config.env.SMTP_HOST }, 'smtp listening');
+  },
 });

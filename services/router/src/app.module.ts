@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics, topicSpecsFor } from '@switchboard/events';
 import { KafkaModule, MongoModule, RedisModule, ServiceKitModule } from '@switchboard/service-kit';
 import type { RouterConfig } from './config/router.config';
+import { ROUTER_CONFIG, RouterRuntime } from './routing/router-runtime';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
           connectionName: 'router',
         }),
       ],
+      providers: [{ provide: ROUTER_CONFIG, useValue: config }, RouterRuntime],
     };
   }
 }

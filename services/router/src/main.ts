@@ -1,11 +1,10 @@
-import { loadConfig } from '@switchboard/config';
 import { runService } from '@switchboard/service-kit';
 import { AppModule } from './app.module';
-import { routerEnvSchema } from './config/router.config';
+import { loadRouterConfig } from './config/router.config';
 
 void runService({
   serviceName: 'router',
-  loadConfig: () => loadConfig(routerEnvSchema),
+  loadConfig: () => loadRouterConfig(),
   createModule: (config) => AppModule.forRoot(config),
   httpPort: (config) => config.HTTP_PORT,
   httpHost: (config) => config.HTTP_HOST,

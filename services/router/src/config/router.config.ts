@@ -1,10 +1,53 @@
-import { z } from '@switchboard/config';
+import { readFileSync } from 'node:fs';
+import {
+  ConfigValidationError,
+  loadConfig,
+  positiveIntegerVariable,
+  stringVariable,
+  z,
+} from '@switchboard/config';
 import { baseServiceEnv, mongoServiceEnv, redisServiceEnv } from '@switchboard/service-kit';
+import { parse } from 'yaml';
+import { parseRoutingConfig, type RoutingConfigFile } from '../configuration/routing-config.schema';
 
 export const routerEnvSchema = z.object({
   ...baseServiceEnv(3004),
   ...mongoServiceEnv('switchboard_router'),
   ...redisServiceEnv(),
+  /** A YAML file of tenants, skills, queues and agents, applied at start-up (optional). */
+  ROUTER_CONFIG_FILE: stringVariable().optional(),
+  ROUTER_TICK_MS: positiveIntegerVariable(1_000),
+  AGENT_HEARTBEAT_TTL_MS: positiveIntegerVariable(30_000),
+  REQUEUE_ASSIGNED_ON_OFFLINE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
-export type RouterConfig = z.infer<typeof routerEnvSchema>;
+export type RouterEnv = z.infer<typeof routerEnvSchema>;
+export type RouterConfig = RouterEnv & { routingBootstrap?: RoutingConfigFile };
+
+/** The environment, plus the bootstrap file it names, both validated before anything starts. */
+export function loadRouterConfig(
+  source: Record<string, string | undefined> = process.env,
+): RouterConfig {
+  const env = loadConfig(routerEnvSchema, source);
+  if (!env.ROUTER_CONFIG_FILE) return env;
+  let document: unknown;
+  try {
+    document = parse(readFileSync(env.ROUTER_CONFIG_FILE, 'utf8'));
+  } catch (error) {
+    throw new ConfigValidationError(
+      'ROUTER_CONFIG_FILE',
+      `cannot be read as YAML (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  try {
+    return { ...env, routingBootstrap: parseRoutingConfig(document) };
+  } catch (error) {
+    throw new ConfigValidationError(
+      'ROUTER_CONFIG_FILE',
+      `is not a valid routing configuration: ${String(error instanceof Error ? error.message : error)}`,
+    );
+  }
+}

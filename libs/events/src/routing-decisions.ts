@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/**
+ * Router decisions on Topics.routingDecisions (key: conversation id), each with its explanation,
+ * for the conversation service (which applies offers and assignments) and for supervisors.
+ */
+export const ROUTING_DECISION_TYPES = [
+  'queued',
+  'offered',
+  'assigned',
+  'offer_declined',
+  'offer_expired',
+  'requeued',
+  'completed',
+] as const;
+export const routingDecisionTypeSchema = z.enum(ROUTING_DECISION_TYPES);
+export type RoutingDecisionType = z.infer<typeof routingDecisionTypeSchema>;
+
+export const routingDecisionSchema = z.object({
+  schemaVersion: z.literal(1),
+  tenantId: z.string().min(1),
+  /** Unique per decision: consumers dedupe by it. */
+  decisionId: z.string().min(1),
+  conversationId: z.string().min(1),
+  queueId: z.string().min(1),
+  type: routingDecisionTypeSchema,
+  agentId: z.string().optional(),
+  offerExpiresAt: z.iso.datetime({ offset: true }).optional(),
+  /** Why: which rule chose the queue, which strategy chose the agent, what freed or moved it. */
+  explanation: z.object({
+    reason: z.string(),
+    rules: z.array(z.string()).default([]),
+    strategy: z.string().optional(),
+  }),
+  decidedAt: z.iso.datetime({ offset: true }),
+});
+export type RoutingDecisionEvent = z.infer<typeof routingDecisionSchema>;

@@ -1,0 +1,121 @@
+import {
+  appleMailReply,
+  bounceFor,
+  deeplyNestedMail,
+  gmailReply,
+  htmlMailWithInlineImage,
+  hugeHeaderMail,
+  outlookReply,
+  plainMail,
+} from '../../testing/mail-fixtures';
+import { MailParseError, parseMail } from './parse-mail';
+
+const quoted = 'Hello Ada,\nyour parcel left our warehouse today.\nAcme Support';
+
+describe('parseMail', () => {
+  it.each([
+    ['Gmail', gmailReply('It still has not arrived.', quoted, { messageId: '<g2@customer.test>' })],
+    [
+      'Outlook',
+      outlookReply('It still has not arrived.', quoted, { messageId: '<o2@customer.test>' }),
+    ],
+    [
+      'Apple Mail',
+      appleMailReply('It still has not arrived.', quoted, { messageId: '<a2@customer.test>' }),
+    ],
+  ])('keeps the full, reply-only and quoted parts of a %s reply', async (_client, raw) => {
+    const mail = await parseMail(raw);
+    expect(mail.replyText).toBe('It still has not arrived.');
+    expect(mail.quotedText).toContain('your parcel left our warehouse today.');
+    expect(mail.text).toContain('It still has not arrived.');
+    expect(mail.text).toContain('your parcel left our warehouse today.');
+    expect(mail.from).toEqual({ address: 'ada@customer.test', name: 'Ada Lovelace' });
+  });
+
+  it('orders threading ids In-Reply-To first, then References newest first', async () => {
+    const mail = await parseMail(
+      plainMail('x', { inReplyTo: '<c@x>', references: '<a@x> <b@x> <c@x>' }),
+    );
+    expect(mail.inReplyTo).toEqual(['<c@x>', '<b@x>', '<a@x>']);
+  });
+
+  it('sanitises HTML: no script, event handler or javascript: URL survives; cid: images do', async () => {
+    const mail = await parseMail(
+      htmlMailWithInlineImage(
+        '<p onclick="steal()">Hi<script>alert(1)</script></p><a href="javascript:alert(1)">x</a>' +
+          '<img src="cid:logo@customer.test" onerror="x()"><style>p{}</style><iframe src="https://e.vil"></iframe>',
+      ),
+    );
+    expect(mail.html).not.toMatch(/script|onclick|onerror|javascript:|iframe|<style/i);
+    expect(mail.html).toContain('<img src="cid:logo@customer.test" />');
+    expect(mail.text).toBe('Hi\nx');
+    expect(mail.attachments).toEqual([
+      expect.objectContaining({
+        filename: 'logo.png',
+        contentId: 'logo@customer.test',
+        inline: true,
+      }),
+    ]);
+  });
+
+  it('decodes legacy charsets and survives unknown ones', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from(
+        'From: a@customer.test\r\nSubject: =?iso-8859-1?Q?Gr=FC=DFe?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n',
+      ),
+      Buffer.from([0x47, 0x72, 0xfc, 0xdf, 0x65]),
+    ]);
+    const mail = await parseMail(latin1);
+    expect(mail.subject).toBe('Grüße');
+    expect(mail.text.trim()).toBe('Grüße');
+    const unknown = await parseMail(
+      Buffer.from(
+        'From: a@customer.test\r\nContent-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello',
+      ),
+    );
+    expect(unknown.text.trim()).toBe('hello');
+  });
+
+  it('flags auto-replies, bulk mail and bounces with what the DSN says', async () => {
+    const ooo = await parseMail(
+      plainMail('I am away', { extraHeaders: ['Auto-Submitted: auto-replied'] }),
+    );
+    expect(ooo.flags).toEqual({ autoReply: true, bounce: false, bulk: false });
+    const outlookOoo = await parseMail(
+      plainMail('away', {
+        subject: 'Automatic reply: Order 1234',
+        extraHeaders: ['X-Auto-Response-Suppress: All'],
+      }),
+    );
+    expect(outlookOoo.flags.autoReply).toBe(true);
+    const list = await parseMail(
+      plainMail('news', { extraHeaders: ['List-Id: <news.customer.test>', 'Precedence: bulk'] }),
+    );
+    expect(list.flags).toEqual({ autoReply: false, bounce: false, bulk: true });
+    const bounce = await parseMail(bounceFor('<sb.1@acme.test>', 'gone@customer.test'));
+    expect(bounce.flags.bounce).toBe(true);
+    expect(bounce.bounce).toEqual({
+      undeliverableAddress: 'gone@customer.test',
+      status: '5.1.1',
+      action: 'failed',
+      originalMessageId: '<sb.1@acme.test>',
+    });
+    const plain = await parseMail(plainMail('Where is my parcel?'));
+    expect(plain.flags).toEqual({ autoReply: false, bounce: false, bulk: false });
+  });
+
+  it('rejects hostile MIME with a clear reason instead of crashing', async () => {
+    const nested = await parseMail(deeplyNestedMail(80)).catch((error: unknown) => error);
+    expect(nested).toBeInstanceOf(MailParseError);
+    expect((nested as MailParseError).reason).toBe(
+      'Maximum MIME nesting depth of 50 levels exceeded',
+    );
+    await expect(parseMail(hugeHeaderMail(400 * 1024))).rejects.toThrow(
+      /Maximum header size of \d+ bytes exceeded/,
+    );
+    await expect(parseMail(Buffer.from('\u0000\u0001 just binary garbage'))).rejects.toThrow(
+      'unparseable mail: no RFC 822 header block found',
+    );
+    expect((await parseMail(deeplyNestedMail(10))).text).toContain('innermost');
+  });
+});

@@ -1,0 +1,55 @@
+import type { RoutingDecisionEvent, RoutingDecisionType } from '@switchboard/events';
+import type { RoutingDecision } from '../assignment/dispatch-queue.usecase';
+import type { IdGenerator } from './routing-ports';
+
+/** Builds decision events with ids, times and explanations in one place. */
+export class DecisionFactory {
+  constructor(private readonly ids: IdGenerator) {}
+
+  create(input: {
+    tenantId: string;
+    conversationId: string;
+    queueId: string;
+    type: RoutingDecisionType;
+    at: number;
+    reason: string;
+    rules?: string[];
+    agentId?: string;
+    offerExpiresAt?: number;
+    strategy?: string;
+  }): RoutingDecisionEvent {
+    return {
+      schemaVersion: 1,
+      tenantId: input.tenantId,
+      decisionId: this.ids.next(),
+      conversationId: input.conversationId,
+      queueId: input.queueId,
+      type: input.type,
+      agentId: input.agentId,
+      offerExpiresAt:
+        input.offerExpiresAt === undefined
+          ? undefined
+          : new Date(input.offerExpiresAt).toISOString(),
+      explanation: { reason: input.reason, rules: input.rules ?? [], strategy: input.strategy },
+      decidedAt: new Date(input.at).toISOString(),
+    };
+  }
+
+  fromDispatch(decision: RoutingDecision, strategy: string): RoutingDecisionEvent {
+    const { outcome } = decision;
+    return this.create({
+      tenantId: decision.tenantId,
+      conversationId: decision.taskId,
+      queueId: decision.queueId,
+      type: outcome.kind,
+      at: decision.decidedAt,
+      agentId: outcome.agentId,
+      offerExpiresAt: outcome.kind === 'offered' ? outcome.expiresAt : undefined,
+      strategy,
+      reason:
+        strategy === 'least_loaded'
+          ? 'least loaded ready agent with the skills, language and free capacity, who had not declined it'
+          : 'longest idle ready agent with the skills, language and free capacity, who had not declined it',
+    });
+  }
+}
