@@ -17,6 +17,11 @@ export interface RunServiceOptions<Config> {
   httpHost?: (config: Config) => string;
   /** Hard limit for a graceful stop; Kubernetes' default grace period is 30 s, ours is 10 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * False turns Nest's JSON/urlencoded body parsers off, so handlers read the raw request bytes
+   * themselves (webhook signatures are computed over the exact bytes sent). Default true.
+   */
+  bodyParser?: boolean;
   /** Runs after the HTTP server listens, e.g. to start a gRPC or SMTP server. */
   afterListen?: (app: INestApplication, config: Config) => Promise<void>;
 }
@@ -39,7 +44,10 @@ export async function runService<Config>(options: RunServiceOptions<Config>): Pr
     throw error;
   }
 
-  const app = await NestFactory.create(options.createModule(config), { bufferLogs: true });
+  const app = await NestFactory.create(options.createModule(config), {
+    bufferLogs: true,
+    bodyParser: options.bodyParser ?? true,
+  });
   app.useLogger(app.get(Logger));
   app.flushLogs();
   const logger = app.get<PinoLogger>(ROOT_LOGGER).child({ component: 'lifecycle' });

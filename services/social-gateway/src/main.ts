@@ -1,12 +1,13 @@
-import { loadConfig } from '@switchboard/config';
 import { runService } from '@switchboard/service-kit';
 import { AppModule } from './app.module';
-import { socialGatewayEnvSchema } from './config/social-gateway.config';
+import { loadSocialGatewayConfig } from './config/social-gateway.config';
 
 void runService({
   serviceName: 'social-gateway',
-  loadConfig: () => loadConfig(socialGatewayEnvSchema),
+  loadConfig: () => loadSocialGatewayConfig(),
   createModule: (config) => AppModule.forRoot(config),
   httpPort: (config) => config.HTTP_PORT,
   httpHost: (config) => config.HTTP_HOST,
+  // Webhook signatures cover the exact bytes sent; the controllers read the raw body themselves.
+  bodyParser: false,
 });

@@ -19,6 +19,8 @@ export function createRootLogger(serviceName: string, level: string): PinoLogger
         'req.headers.authorization',
         'req.headers.cookie',
         'req.headers["x-hub-signature-256"]',
+        'req.headers["x-telegram-bot-api-secret-token"]',
+        'req.headers["x-twitter-webhooks-signature"]',
       ],
       censor: '[redacted]',
     },

@@ -1,0 +1,34 @@
+import { Topics } from '@switchboard/events';
+import type { ConsumerOptions } from '@switchboard/kafka';
+import type { SocialTopics } from './kafka/social-event.publisher';
+import type { Clock } from './shared/clock';
+import { systemClock } from './shared/clock';
+
+/**
+ * What differs between production and a test run of the same module: topic names (tests use
+ * their own), the consumer group, consumer timings and the clock.
+ */
+export interface SocialGatewayWiring {
+  topics: SocialTopics;
+  consumerGroupId: string;
+  consumerTuning: Pick<
+    ConsumerOptions,
+    | 'sessionTimeoutMs'
+    | 'heartbeatIntervalMs'
+    | 'maxWaitTimeMs'
+    | 'fromBeginning'
+    | 'retryBackoffMs'
+  >;
+  clock: Clock;
+}
+
+export const productionWiring: SocialGatewayWiring = {
+  topics: {
+    inboundMessages: Topics.inboundMessages,
+    outboundMessages: Topics.outboundMessages,
+    deliveryStatus: Topics.deliveryStatus,
+  },
+  consumerGroupId: 'social-gateway',
+  consumerTuning: {},
+  clock: systemClock,
+};
