@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     MONGODB_URI: stack.mongodbUri,
     REDIS_URL: stack.redisUrl,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    // Agent tokens for the local system only: the demo signs its agents' tokens with it.
+    AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? 'switchboard-local-development-jwt-secret',
   };
   const logDirectory = join(REPOSITORY_ROOT, '.stack', 'logs', 'services');
   const services: ServiceProcess[] = SERVICE_NAMES.map((name) =>

@@ -94,12 +94,16 @@ describe('every service as a process', () => {
       MONGODB_URI: mongodb.url,
       REDIS_URL: redis.url,
       KAFKA_TOPIC_PARTITIONS: '2',
-      // A free port, so the suite never collides with a running `npm start` (SMTP 2525).
+      // Free ports, so the suite never collides with a running `npm start` (SMTP, gRPC).
       SMTP_PORT: String(await freePort()),
+      AUTH_JWT_SECRET: 'service-lifecycle-test-secret-of-32-bytes-or-more',
       LOG_LEVEL: 'info',
     };
     for (const name of SERVICE_NAMES) {
-      services.push(spawnService(name, { env, httpPort: await freePort() }));
+      const grpcPort = String(await freePort());
+      services.push(
+        spawnService(name, { env: { ...env, GRPC_PORT: grpcPort }, httpPort: await freePort() }),
+      );
     }
   }, 180_000);
 
@@ -160,9 +164,12 @@ describe('every service as a process', () => {
     const results = await Promise.all(services.map((service) => service.stop('SIGTERM')));
     results.forEach((result, index) => {
       const service = services[index];
+      // On failure, show the end of what the service logged: it says what held the exit up.
+      const tail = service?.output().split('\n').slice(-15).join('\n');
       expect({ service: service?.name, code: result.code }).toEqual({
         service: service?.name,
         code: 0,
+        ...(result.code === 0 ? {} : { tail }),
       });
       expect(result.ms).toBeLessThan(10_000);
       expect(service?.output()).toContain(`"msg":"${service?.name ?? ''} stopped"`);

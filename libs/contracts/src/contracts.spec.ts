@@ -17,6 +17,17 @@ const conversation: conversationV1.Conversation = {
   assigneeId: '',
   createdAt: new Date('2024-05-06T07:08:09.123Z'),
   updatedAt: new Date('2024-05-06T07:10:00.000Z'),
+  lastSequence: '7',
+  // Every message field set: proto-loader yields null for unset ones, the generated codec undefined.
+  snoozedUntil: new Date('2024-05-07T09:00:00.000Z'),
+  sla: {
+    firstResponseDueAt: new Date('2024-05-06T08:08:09.123Z'),
+    nextResponseDueAt: new Date('2024-05-06T08:10:00.000Z'),
+    resolutionDueAt: new Date('2024-05-07T07:08:09.123Z'),
+    firstResponseAt: new Date('2024-05-06T07:20:00.000Z'),
+    resolvedAt: new Date('2024-05-06T07:30:00.000Z'),
+    breached: ['next_response'],
+  },
 };
 
 function loadService(file: string, service: string): ServiceDefinition {
@@ -38,6 +49,7 @@ describe('contracts', () => {
     const event: conversationV1.ConversationEvent = {
       sequence: '9007199254740993',
       conversationId: 'conv-1',
+      conversationSequence: '3',
       occurredAt: new Date('2024-05-06T07:10:00.000Z'),
       statusChanged: {
         previousStatus: conversationV1.ConversationStatus.OPEN,

@@ -564,6 +564,9 @@ function toIncomingMessage(
 
 type ConsumerState = 'created' | 'starting' | 'running' | 'stopped';
 
+/** Upper bound of a graceful consumer stop; services must exit within their 10 s budget. */
+const CONSUMER_STOP_TIMEOUT_MS = 3_000;
+
 class KafkajsMessageConsumer implements MessageConsumer {
   readonly groupId: string;
   private state: ConsumerState = 'created';
@@ -699,7 +702,21 @@ class KafkajsMessageConsumer implements MessageConsumer {
   }
 
   stop(): Promise<void> {
-    this.stopping ??= this.drainAndDisconnect();
+    this.stopping ??= withDeadline(
+      this.drainAndDisconnect(),
+      CONSUMER_STOP_TIMEOUT_MS,
+      `stopping consumer ${this.groupId}`,
+    ).catch((error: unknown) => {
+      // kafkajs can hang in disconnect() while it is restarting a crashed consumer against a
+      // broker that just came back. A service must still exit within its shutdown budget: what
+      // was not committed is redelivered to the group (at-least-once), nothing is lost.
+      this.deps.logger.warn(
+        { groupId: this.groupId, err: error },
+        `consumer ${this.groupId} did not drain in time; uncommitted messages will be redelivered`,
+      );
+      this.state = 'stopped';
+      this.deps.onClosed();
+    });
     return this.stopping;
   }
 

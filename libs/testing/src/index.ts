@@ -2,3 +2,5 @@ export * from './expect-eventually';
 export * from './service-process';
 export * from './test-context';
 export * from './platform-stand-in';
+export * from './smtp-relay-stand-in';
+export { freePort } from '@switchboard/stack';

@@ -5,7 +5,8 @@ import {
   Injectable,
   Module,
 } from '@nestjs/common';
-import type { KafkaClient, MessageProducer } from '@switchboard/kafka';
+import { Topics } from '@switchboard/events';
+import type { KafkaClient, MessageConsumer, MessageProducer } from '@switchboard/kafka';
 import type { RedisClient } from '@switchboard/redis';
 import { KAFKA_CLIENT, REDIS_CLIENT, ROOT_LOGGER } from '@switchboard/service-kit';
 import type { Logger } from 'pino';
@@ -16,12 +17,19 @@ import {
   MailauthAuthenticator,
   stubResolver,
 } from './authenticity/mail-authenticator';
-import type { EmailGatewayConfig } from './config/email-gateway.config';
+import { type EmailGatewayConfig, smtpRelaySettings } from './config/email-gateway.config';
 import { IngestMailUseCase } from './inbound/ingest-mail.usecase';
 import { DEFAULT_PARSE_LIMITS } from './inbound/parsing/parse-mail';
+import type { MailTransport } from './outbound/mail-transport';
+import { NodemailerMailTransport } from './outbound/nodemailer-mail-transport';
+import { createOutboundMailConsumer, outboundMailHandler } from './outbound/outbound-mail.consumer';
+import { type OutboundLedger, RedisOutboundLedger } from './outbound/outbound-ledger';
+import { ReportBounceUseCase } from './outbound/report-bounce.usecase';
+import { SendOutboundMailUseCase } from './outbound/send-outbound-mail.usecase';
+import { systemClock } from './shared/clock';
 import { BLOB_STORAGE, type BlobStorage, LocalDiskStorage } from './storage/blob-storage';
 import { TenantDirectory } from './tenants/tenant-directory';
-import { RedisThreadIndex } from './threading/thread-index';
+import { RedisThreadIndex, type ThreadIndex } from './threading/thread-index';
 import { ThreadSigner } from './threading/thread-signer';
 import { RawMimeController } from './transport/raw-mime.controller';
 import { RAW_MIME_SETTINGS } from './transport/raw-mime.settings';
@@ -29,6 +37,11 @@ import { SmtpInboundServer } from './transport/smtp-inbound.server';
 
 const EMAIL_CONFIG = Symbol('EMAIL_CONFIG');
 const INBOUND_PRODUCER = Symbol('INBOUND_PRODUCER');
+const OUTBOUND_PRODUCER = Symbol('OUTBOUND_PRODUCER');
+const THREAD_INDEX = Symbol('THREAD_INDEX');
+const OUTBOUND_LEDGER = Symbol('OUTBOUND_LEDGER');
+/** Consuming again after a failed start (Kafka not up yet) instead of stopping the service. */
+const OUTBOUND_START_RETRY_MS = 5_000;
 
 /** Starts the SMTP server after HTTP listens (runService afterListen) and drains it on shutdown. */
 @Injectable()
@@ -67,7 +80,93 @@ export class SmtpServerLifecycle implements BeforeApplicationShutdown {
   }
 }
 
-/** Inbound mail: SMTP and raw-MIME HTTP → parse, thread, archive → Kafka. */
+/**
+ * Consumes agent replies for the email channel and sends them through the relay. Without a
+ * configured relay nothing is consumed, so replies wait on Kafka (the group starts from the
+ * beginning) instead of failing.
+ */
+@Injectable()
+export class OutboundMailLifecycle implements BeforeApplicationShutdown {
+  private consumer: MessageConsumer | undefined;
+  private transport: MailTransport | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(EMAIL_CONFIG) private readonly config: EmailGatewayConfig,
+    @Inject(KAFKA_CLIENT) private readonly kafka: KafkaClient,
+    @Inject(OUTBOUND_PRODUCER) private readonly producer: MessageProducer,
+    @Inject(OUTBOUND_LEDGER) private readonly ledger: OutboundLedger,
+    @Inject(THREAD_INDEX) private readonly threadIndex: ThreadIndex,
+    @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
+    private readonly signer: ThreadSigner,
+    private readonly tenants: TenantDirectory,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'outbound' });
+  }
+
+  /** Starts consuming in the background; a Kafka that is not up yet is retried, not fatal. */
+  start(): void {
+    const relay = smtpRelaySettings(this.config);
+    if (relay === undefined) {
+      this.logger.warn({}, 'no SMTP relay configured (SMTP_RELAY_URL/HOST): outbound mail waits');
+      return;
+    }
+    this.transport = new NodemailerMailTransport(relay);
+    void this.startConsuming(this.transport);
+  }
+
+  private async startConsuming(transport: MailTransport): Promise<void> {
+    if (this.stopping) return;
+    const sendMail = new SendOutboundMailUseCase({
+      transport,
+      ledger: this.ledger,
+      threadIndex: this.threadIndex,
+      signer: this.signer,
+      tenants: this.tenants,
+      storage: this.storage,
+      producer: this.producer,
+      clock: systemClock,
+      maxAttempts: this.config.OUTBOUND_EMAIL_MAX_ATTEMPTS,
+    });
+    this.consumer = createOutboundMailConsumer(
+      this.kafka,
+      outboundMailHandler(sendMail, this.producer, Topics.outboundMessages, this.logger),
+      {
+        groupId: 'email-gateway-outbound',
+        maxAttempts: this.config.OUTBOUND_EMAIL_MAX_ATTEMPTS,
+        retryBaseMs: this.config.OUTBOUND_EMAIL_RETRY_BASE_MS,
+        retryMaxDelayMs: this.config.OUTBOUND_EMAIL_RETRY_MAX_DELAY_MS,
+      },
+    );
+    try {
+      await this.consumer.start();
+      this.logger.info({}, 'outbound mail consumer started');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'outbound mail consumer could not start yet; retrying');
+      await this.consumer.stop().catch(() => undefined);
+      this.consumer = undefined;
+      if (!this.stopping)
+        this.retry = setTimeout(() => void this.startConsuming(transport), OUTBOUND_START_RETRY_MS);
+    }
+  }
+
+  // The in-flight send finishes and its offset is committed before connections close.
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.retry);
+    await this.consumer?.stop();
+    await this.producer.disconnect();
+    this.transport?.close();
+  }
+}
+
+/**
+ * Inbound mail: SMTP and raw-MIME HTTP → parse, thread, archive → Kafka.
+ * Outbound mail: Kafka → relay, with delivery statuses back to Kafka.
+ */
 @Module({})
 export class EmailGatewayModule {
   static forRoot(config: EmailGatewayConfig, tenants: TenantDirectory): DynamicModule {
@@ -99,21 +198,45 @@ export class EmailGatewayModule {
           useFactory: (kafka: KafkaClient) => kafka.createProducer({ sendTimeoutMs: 5_000 }),
         },
         {
+          provide: OUTBOUND_PRODUCER,
+          inject: [KAFKA_CLIENT],
+          useFactory: (kafka: KafkaClient) => kafka.createProducer({ sendTimeoutMs: 5_000 }),
+        },
+        {
+          provide: THREAD_INDEX,
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: RedisClient) => new RedisThreadIndex(redis),
+        },
+        {
+          provide: OUTBOUND_LEDGER,
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: RedisClient) => new RedisOutboundLedger(redis),
+        },
+        {
           provide: IngestMailUseCase,
-          inject: [INBOUND_PRODUCER, BLOB_STORAGE, REDIS_CLIENT, ThreadSigner, MAIL_AUTHENTICATOR],
+          inject: [
+            INBOUND_PRODUCER,
+            BLOB_STORAGE,
+            THREAD_INDEX,
+            ThreadSigner,
+            MAIL_AUTHENTICATOR,
+            OUTBOUND_LEDGER,
+          ],
           useFactory: (
             producer: MessageProducer,
             storage: BlobStorage,
-            redis: RedisClient,
+            threadIndex: ThreadIndex,
             signer: ThreadSigner,
             authenticator: MailAuthenticator,
+            ledger: OutboundLedger,
           ) =>
             new IngestMailUseCase({
               producer,
               storage,
-              threadIndex: new RedisThreadIndex(redis),
+              threadIndex,
               signer,
               authenticator,
+              bounceReporter: new ReportBounceUseCase({ ledger, producer, clock: systemClock }),
               limits: {
                 ...DEFAULT_PARSE_LIMITS,
                 maxAttachmentBytes: config.EMAIL_MAX_ATTACHMENT_BYTES,
@@ -122,6 +245,7 @@ export class EmailGatewayModule {
             }),
         },
         SmtpServerLifecycle,
+        OutboundMailLifecycle,
       ],
     };
   }

@@ -6,8 +6,9 @@ import {
   DEVELOPMENT_THREAD_SECRET,
   type EmailGatewayConfig,
   emailGatewayEnvSchema,
+  smtpRelaySettings,
 } from './config/email-gateway.config';
-import { SmtpServerLifecycle } from './email-gateway.module';
+import { OutboundMailLifecycle, SmtpServerLifecycle } from './email-gateway.module';
 import { TenantConfigError, TenantDirectory } from './tenants/tenant-directory';
 
 interface LoadedConfig {
@@ -18,6 +19,7 @@ interface LoadedConfig {
 /** The environment plus the tenant directory, both validated before anything starts. */
 function loadEmailGatewayConfig(): LoadedConfig {
   const env = loadConfig(emailGatewayEnvSchema);
+  smtpRelaySettings(env); // the relay variables are checked together, before anything starts
   try {
     return {
       env,
@@ -46,5 +48,6 @@ void runService<LoadedConfig>({
     }
     const port = await app.get(SmtpServerLifecycle).listen();
     logger.info({ port, host: config.env.SMTP_HOST }, 'smtp listening');
+    app.get(OutboundMailLifecycle).start();
   },
 });

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics, topicSpecsFor } from '@switchboard/events';
 import { KafkaModule, MongoModule, RedisModule, ServiceKitModule } from '@switchboard/service-kit';
+import { JwtAuthenticator } from '@switchboard/grpc-kit';
+import { AGENT_API, AgentGrpcController, JWT_AUTHENTICATOR } from './agents/agent.grpc-controller';
 import type { RouterConfig } from './config/router.config';
 import { ROUTER_CONFIG, RouterRuntime } from './routing/router-runtime';
 
@@ -30,7 +32,16 @@ export class AppModule {
           connectionName: 'router',
         }),
       ],
-      providers: [{ provide: ROUTER_CONFIG, useValue: config }, RouterRuntime],
+      controllers: [AgentGrpcController],
+      providers: [
+        { provide: ROUTER_CONFIG, useValue: config },
+        RouterRuntime,
+        { provide: AGENT_API, useExisting: RouterRuntime },
+        {
+          provide: JWT_AUTHENTICATOR,
+          useValue: new JwtAuthenticator({ secret: config.AUTH_JWT_SECRET }),
+        },
+      ],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { runService } from '@switchboard/service-kit';
 import { AppModule } from './app.module';
 import { loadRouterConfig } from './config/router.config';
+import { startGrpcServer } from './grpc/start-grpc-server';
 
 void runService({
   serviceName: 'router',
@@ -8,4 +9,5 @@ void runService({
   createModule: (config) => AppModule.forRoot(config),
   httpPort: (config) => config.HTTP_PORT,
   httpHost: (config) => config.HTTP_HOST,
+  afterListen: (app, config) => startGrpcServer(app, config.GRPC_HOST, config.GRPC_PORT),
 });

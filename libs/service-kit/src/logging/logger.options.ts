@@ -32,6 +32,14 @@ export function loggerOptions(rootLogger: PinoLogger): Params {
   return {
     pinoHttp: {
       logger: rootLogger,
+      // Query strings can carry secrets (Meta's hub.verify_token, signed links): log the path only.
+      serializers: {
+        req: (request: { url?: string; query?: unknown }) => ({
+          ...request,
+          url: (request.url ?? '').split('?')[0],
+          query: undefined,
+        }),
+      },
       autoLogging: { ignore: (request) => QUIET_PATHS.includes(request.url ?? '') },
     },
   };

@@ -1,4 +1,10 @@
-import { positiveIntegerVariable, portVariable, stringVariable, z } from '@switchboard/config';
+import {
+  ConfigValidationError,
+  positiveIntegerVariable,
+  portVariable,
+  stringVariable,
+  z,
+} from '@switchboard/config';
 import { baseServiceEnv, redisServiceEnv } from '@switchboard/service-kit';
 
 /** Only for `npm start` on a laptop; production sets its own (the service logs a warning). */
@@ -33,6 +39,73 @@ export const emailGatewayEnvSchema = z.object({
   EMAIL_MAX_ATTACHMENT_BYTES: positiveIntegerVariable(10 * 1024 * 1024),
   /** `system`: DNS with a 1.5 s timeout for SPF/DKIM/DMARC; `off`: answer nothing (offline). */
   MAILAUTH_DNS: z.enum(['system', 'off'], { error: 'must be system or off' }).default('system'),
+  /**
+   * Outbound relay as one URL (`smtp://user:pass@host:587`, `smtps://…:465`), or the SMTP_RELAY_*
+   * parts below. Without either, agent replies stay on Kafka until a relay is configured.
+   */
+  SMTP_RELAY_URL: z
+    .string()
+    .regex(/^smtps?:\/\/\S+$/, { error: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  SMTP_RELAY_HOST: z.string().optional(),
+  SMTP_RELAY_PORT: portVariable(587),
+  /** true: TLS from the first byte (port 465); false: STARTTLS when the relay offers it. */
+  SMTP_RELAY_SECURE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  SMTP_RELAY_USER: z.string().optional(),
+  SMTP_RELAY_PASSWORD: z.string().optional(),
+  /** Connection, greeting and socket timeout towards the relay. */
+  SMTP_RELAY_TIMEOUT_MS: positiveIntegerVariable(15_000),
+  /** Attempts per outbound mail while the relay answers 4xx or cannot be reached. */
+  OUTBOUND_EMAIL_MAX_ATTEMPTS: positiveIntegerVariable(6),
+  /** First retry delay; doubles per attempt up to the cap. */
+  OUTBOUND_EMAIL_RETRY_BASE_MS: positiveIntegerVariable(1_000),
+  OUTBOUND_EMAIL_RETRY_MAX_DELAY_MS: positiveIntegerVariable(60_000),
 });
 
 export type EmailGatewayConfig = z.infer<typeof emailGatewayEnvSchema>;
+
+/** Where outbound mail goes: a URL, or host/port/secure/auth parts. */
+export type SmtpRelaySettings =
+  | { url: string; timeoutMs: number }
+  | {
+      host: string;
+      port: number;
+      secure: boolean;
+      auth?: { user: string; pass: string };
+      timeoutMs: number;
+    };
+
+/**
+ * The relay settings, checked across variables (the schema checks each alone): undefined when no
+ * relay is configured; a ConfigValidationError naming the variable for a contradictory set.
+ */
+export function smtpRelaySettings(config: EmailGatewayConfig): SmtpRelaySettings | undefined {
+  const timeoutMs = config.SMTP_RELAY_TIMEOUT_MS;
+  if (config.SMTP_RELAY_URL !== undefined) {
+    if (config.SMTP_RELAY_HOST !== undefined)
+      throw new ConfigValidationError('SMTP_RELAY_HOST', 'cannot be combined with SMTP_RELAY_URL');
+    return { url: config.SMTP_RELAY_URL, timeoutMs };
+  }
+  if (config.SMTP_RELAY_HOST === undefined) {
+    if (config.SMTP_RELAY_USER !== undefined)
+      throw new ConfigValidationError('SMTP_RELAY_USER', 'is set but SMTP_RELAY_HOST is not');
+    return undefined;
+  }
+  if ((config.SMTP_RELAY_USER === undefined) !== (config.SMTP_RELAY_PASSWORD === undefined)) {
+    const missing =
+      config.SMTP_RELAY_USER === undefined ? 'SMTP_RELAY_USER' : 'SMTP_RELAY_PASSWORD';
+    throw new ConfigValidationError(missing, 'is required when the other relay credential is set');
+  }
+  return {
+    host: config.SMTP_RELAY_HOST,
+    port: config.SMTP_RELAY_PORT,
+    secure: config.SMTP_RELAY_SECURE,
+    ...(config.SMTP_RELAY_USER !== undefined && config.SMTP_RELAY_PASSWORD !== undefined
+      ? { auth: { user: config.SMTP_RELAY_USER, pass: config.SMTP_RELAY_PASSWORD } }
+      : {}),
+    timeoutMs,
+  };
+}

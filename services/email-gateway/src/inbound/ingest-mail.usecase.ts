@@ -55,6 +55,8 @@ export interface IngestMailDependencies {
   authenticator: MailAuthenticator;
   limits: IngestLimits;
   inboundTopic?: string;
+  /** Turns bounces of our outbound mail into 'bounced' delivery statuses. */
+  bounceReporter?: { execute(inbound: InboundMessage): Promise<unknown> };
 }
 
 /**
@@ -104,6 +106,8 @@ export class IngestMailUseCase {
         value: encodeEnvelope(envelope),
       },
     ]);
+    // Before the 250: if this fails the sender retries, and both records are idempotent.
+    if (envelope.flags.bounce) await this.deps.bounceReporter?.execute(envelope);
     return { kind: 'accepted', envelope };
   }
 

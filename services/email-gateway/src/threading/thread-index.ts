@@ -7,6 +7,8 @@ import type { RedisClient } from '@switchboard/redis';
  */
 export interface ThreadIndex {
   rememberMessage(tenantId: string, messageId: string, threadKey: string): Promise<void>;
+  /** The latest Message-IDs remembered for a thread, oldest first (for outbound References). */
+  threadMessageIds(tenantId: string, threadKey: string): Promise<string[]>;
   /** The thread of the first of these ids that is known, in the order given. */
   findByMessageIds(tenantId: string, messageIds: readonly string[]): Promise<string | undefined>;
   rememberThreadRef(tenantId: string, ref: string, threadKey: string): Promise<void>;
@@ -17,6 +19,8 @@ export interface ThreadIndex {
 
 /** Long enough for customers who answer months later; Redis evicts nothing else of ours. */
 const RETENTION_SECONDS = 400 * 24 * 3600;
+/** References beyond this add bytes but no threading: clients thread by the root and the parent. */
+const THREAD_MESSAGE_IDS_KEPT = 20;
 
 /**
  * Redis, because the gateway already needs it for the outbound idempotency marker, lookups are
@@ -27,7 +31,19 @@ export class RedisThreadIndex implements ThreadIndex {
   constructor(private readonly redis: RedisClient) {}
 
   async rememberMessage(tenantId: string, messageId: string, threadKey: string): Promise<void> {
-    await this.redis.set(this.messageKey(tenantId, messageId), threadKey, 'EX', RETENTION_SECONDS);
+    const listKey = this.threadMessagesKey(tenantId, threadKey);
+    await this.redis
+      .multi()
+      .set(this.messageKey(tenantId, messageId), threadKey, 'EX', RETENTION_SECONDS)
+      .lrem(listKey, 0, messageId)
+      .rpush(listKey, messageId)
+      .ltrim(listKey, -THREAD_MESSAGE_IDS_KEPT, -1)
+      .expire(listKey, RETENTION_SECONDS)
+      .exec();
+  }
+
+  async threadMessageIds(tenantId: string, threadKey: string): Promise<string[]> {
+    return this.redis.lrange(this.threadMessagesKey(tenantId, threadKey), 0, -1);
   }
 
   async findByMessageIds(
@@ -78,16 +94,28 @@ export class RedisThreadIndex implements ThreadIndex {
   private participantsKey(tenantId: string, threadKey: string): string {
     return `email:participants:${tenantId}:${threadKey}`;
   }
+
+  private threadMessagesKey(tenantId: string, threadKey: string): string {
+    return `email:thread-msgs:${tenantId}:${threadKey}`;
+  }
 }
 
 /** For unit tests and the conformance run: the same contract in memory. */
 export class InMemoryThreadIndex implements ThreadIndex {
   private readonly values = new Map<string, string>();
   private readonly participants = new Map<string, Set<string>>();
+  private readonly threadMessages = new Map<string, string[]>();
 
   rememberMessage(tenantId: string, messageId: string, threadKey: string): Promise<void> {
     this.values.set(`msg:${tenantId}:${messageId.toLowerCase()}`, threadKey);
+    const key = `${tenantId}:${threadKey}`;
+    const ids = (this.threadMessages.get(key) ?? []).filter((id) => id !== messageId);
+    this.threadMessages.set(key, [...ids, messageId].slice(-THREAD_MESSAGE_IDS_KEPT));
     return Promise.resolve();
+  }
+
+  threadMessageIds(tenantId: string, threadKey: string): Promise<string[]> {
+    return Promise.resolve([...(this.threadMessages.get(`${tenantId}:${threadKey}`) ?? [])]);
   }
 
   findByMessageIds(tenantId: string, messageIds: readonly string[]): Promise<string | undefined> {

@@ -144,11 +144,12 @@ local now = ARGV[4]
 local ak = agentKey(a)
 if redis.call('EXISTS', ak) == 0 then return redis.error_reply('UNKNOWN_AGENT') end
 local released = {}
+local previous = redis.call('HGET', ak, 'status')
+if previous ~= status then redis.call('HSET', ak, 'statusAt', now) end
 if status == 'offline' then
   goOffline(a, ARGV[5] == '1', released)
   return released
 end
-local previous = redis.call('HGET', ak, 'status')
 redis.call('HSET', ak, 'status', status)
 if status == 'available' and previous ~= 'available' then redis.call('HSET', ak, 'idleSince', now) end
 redis.call('ZADD', P .. 'heartbeats', now, a)

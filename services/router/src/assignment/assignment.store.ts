@@ -243,6 +243,43 @@ export class AssignmentStore {
     return this.redis.smembers(this.key(tenantId, `agent:${agentId}:queues`));
   }
 
+  async agentPresence(
+    tenantId: string,
+    agentId: string,
+  ): Promise<{ status?: AgentStatus; since?: number }> {
+    const [status, since] = await this.redis.hmget(
+      this.key(tenantId, `agent:${agentId}`),
+      'status',
+      'statusAt',
+    );
+    return {
+      status: (status as AgentStatus | null) ?? undefined,
+      since: since === null ? undefined : Number(since),
+    };
+  }
+
+  /** Offers the agent has not answered yet (a new offer stream starts with them). */
+  async openOffersOf(
+    tenantId: string,
+    agentId: string,
+  ): Promise<{ taskId: string; queueId: string; expiresAt: number }[]> {
+    const taskIds = await this.redis.smembers(this.key(tenantId, `agent:${agentId}:tasks`));
+    const offers = [];
+    for (const taskId of taskIds.sort()) {
+      const [state, agent, queueId, expiresAt] = await this.redis.hmget(
+        this.key(tenantId, `task:${taskId}`),
+        'state',
+        'agent',
+        'queue',
+        'expiresAt',
+      );
+      if (state === 'offered' && agent === agentId && queueId && expiresAt) {
+        offers.push({ taskId, queueId, expiresAt: Number(expiresAt) });
+      }
+    }
+    return offers;
+  }
+
   async taskState(
     tenantId: string,
     taskId: string,

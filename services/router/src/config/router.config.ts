@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   ConfigValidationError,
   loadConfig,
+  portVariable,
   positiveIntegerVariable,
   stringVariable,
   z,
@@ -14,6 +15,12 @@ export const routerEnvSchema = z.object({
   ...baseServiceEnv(3004),
   ...mongoServiceEnv('switchboard_router'),
   ...redisServiceEnv(),
+  GRPC_PORT: portVariable(50052),
+  GRPC_HOST: stringVariable('0.0.0.0'),
+  /** HS256 secret shared with whoever issues agent tokens; at least 32 bytes. */
+  AUTH_JWT_SECRET: z
+    .string({ error: 'is required but not set' })
+    .min(32, { error: 'must be at least 32 characters (256 bits for HS256)' }),
   /** A YAML file of tenants, skills, queues and agents, applied at start-up (optional). */
   ROUTER_CONFIG_FILE: stringVariable().optional(),
   ROUTER_TICK_MS: positiveIntegerVariable(1_000),

@@ -7,7 +7,13 @@ import {
 } from '@nestjs/common';
 import { conversationEventSchema, decodeEnvelope, Topics } from '@switchboard/events';
 import type { KafkaClient, MessageConsumer, MessageProducer } from '@switchboard/kafka';
-import type { RedisClient } from '@switchboard/redis';
+import { UnavailableError } from '@switchboard/grpc-kit';
+import {
+  closeRedisConnection,
+  openRedisConnection,
+  type RedisClient,
+  waitForRedisReady,
+} from '@switchboard/redis';
 import {
   KAFKA_CLIENT,
   MONGO_CONNECTION,
@@ -16,6 +22,9 @@ import {
 } from '@switchboard/service-kit';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { AgentPresenceUseCases } from '../agents/agent-presence.usecases';
+import type { AgentApi } from '../agents/agent.grpc-controller';
+import { FanOutDecisionPublisher, OfferNotifier } from '../agents/offer-notifier';
 import { AssignmentStore } from '../assignment/assignment.store';
 import { DispatchQueueUseCase } from '../assignment/dispatch-queue.usecase';
 import { ApplyRoutingConfigurationUseCase } from '../configuration/apply-routing-configuration.usecase';
@@ -25,7 +34,10 @@ import type { RouterConfig } from '../config/router.config';
 import { DecisionFactory } from './decision-factory';
 import { KafkaDecisionPublisher } from './kafka-decision.publisher';
 import { MaintainRoutingUseCase } from './maintain-routing.usecase';
-import { RouteConversationEventUseCase } from './route-conversation-event.usecase';
+import {
+  NoRoutingConfigurationError,
+  RouteConversationEventUseCase,
+} from './route-conversation-event.usecase';
 import { CachedTenantConfigSource } from './tenant-config.cache';
 
 export const ROUTER_CONFIG = Symbol('ROUTER_CONFIG');
@@ -39,8 +51,11 @@ const clock = { now: () => Date.now() };
  * reports them meanwhile.
  */
 @Injectable()
-export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, AgentApi {
   private readonly logger: Logger;
+  private readonly subscriber: RedisClient;
+  private readonly offerNotifier: OfferNotifier;
+  private agentUseCases: AgentPresenceUseCases | undefined;
   private readonly repository: RoutingConfigRepository;
   private readonly store: AssignmentStore;
   private readonly producer: MessageProducer;
@@ -61,6 +76,22 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
     this.repository = new RoutingConfigRepository(mongo);
     this.store = new AssignmentStore(redis);
     this.producer = kafka.createProducer();
+    // Pub/sub needs a connection of its own: a subscribed connection can run no other command.
+    this.subscriber = openRedisConnection({
+      url: config.REDIS_URL,
+      connectionName: 'router-offers',
+    });
+    this.offerNotifier = new OfferNotifier(redis, this.subscriber, config.REDIS_KEY_PREFIX);
+  }
+
+  useCases(): AgentPresenceUseCases {
+    if (!this.agentUseCases)
+      throw new UnavailableError('the router is still starting; retry shortly');
+    return this.agentUseCases;
+  }
+
+  notifier(): OfferNotifier {
+    return this.offerNotifier;
   }
 
   onApplicationBootstrap(): void {
@@ -85,7 +116,12 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
       const configs = new CachedTenantConfigSource(this.repository, clock);
       const dispatch = new DispatchQueueUseCase(this.store, clock);
       const decisions = new DecisionFactory({ next: () => randomUUID() });
-      const publisher = new KafkaDecisionPublisher(this.producer, Topics.routingDecisions);
+      await waitForRedisReady(this.subscriber);
+      await this.offerNotifier.start();
+      const publisher = new FanOutDecisionPublisher([
+        new KafkaDecisionPublisher(this.producer, Topics.routingDecisions),
+        this.offerNotifier,
+      ]);
       const route = new RouteConversationEventUseCase(
         this.store,
         dispatch,
@@ -107,6 +143,16 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
         },
       );
 
+      this.agentUseCases = new AgentPresenceUseCases(
+        this.store,
+        dispatch,
+        configs,
+        decisions,
+        publisher,
+        clock,
+        this.config.AGENT_HEARTBEAT_TTL_MS,
+        this.config.REQUEUE_ASSIGNED_ON_OFFLINE,
+      );
       if (this.stopping) return;
       this.consumer = this.kafka.createConsumer({
         groupId: 'router',
@@ -118,7 +164,18 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
             conversationEventSchema,
             message.value,
           );
-          await route.execute(event);
+          try {
+            await route.execute(event);
+          } catch (error) {
+            // A tenant that has not set up routing yet is a configuration state, not a bad message:
+            // retrying cannot help and dead-lettering every event of the tenant would bury real
+            // failures. It is logged for every event, so it is never silent.
+            if (!(error instanceof NoRoutingConfigurationError)) throw error;
+            this.logger.warn(
+              { tenantId: event.tenantId, conversationId: event.conversationId },
+              'conversation event of a tenant without routing configuration; not routed',
+            );
+          }
         },
       });
       await this.consumer.start();
@@ -154,5 +211,6 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
     clearInterval(this.tick);
     await this.consumer?.stop();
     await this.producer.disconnect();
+    await closeRedisConnection(this.subscriber);
   }
 }

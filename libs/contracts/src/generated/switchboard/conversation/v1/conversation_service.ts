@@ -31,6 +31,28 @@ export enum ConversationStatus {
   UNRECOGNIZED = -1,
 }
 
+/** Who wrote a message. */
+export enum MessageDirection {
+  UNSPECIFIED = 0,
+  /** INBOUND - From the customer. */
+  INBOUND = 1,
+  /** OUTBOUND - From an agent to the customer. */
+  OUTBOUND = 2,
+  /** NOTE - An internal note between agents. */
+  NOTE = 3,
+  UNRECOGNIZED = -1,
+}
+
+/** What an agent is doing on a conversation right now. */
+export enum ActivityKind {
+  UNSPECIFIED = 0,
+  VIEWING = 1,
+  TYPING = 2,
+  /** IDLE - The agent left the conversation. */
+  IDLE = 3,
+  UNRECOGNIZED = -1,
+}
+
 /** A thread of messages with one contact on one channel. */
 export interface Conversation {
   id: string;
@@ -53,7 +75,58 @@ export interface Conversation {
   /** Agent handling the conversation; empty when unassigned. */
   assigneeId: string;
   createdAt?: Date | undefined;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /** Set while snoozed: when the conversation reopens by itself. */
+  snoozedUntil?:
+    | Date
+    | undefined;
+  /** Number of the conversation's latest event (gap-free per conversation). */
+  lastSequence: string;
+  sla?: Sla | undefined;
+}
+
+/** Service-level clocks of a conversation; unset times are not running. */
+export interface Sla {
+  firstResponseDueAt?: Date | undefined;
+  nextResponseDueAt?: Date | undefined;
+  resolutionDueAt?: Date | undefined;
+  firstResponseAt?: Date | undefined;
+  resolvedAt?:
+    | Date
+    | undefined;
+  /** Targets that were missed: "first_response", "next_response", "resolution". */
+  breached: string[];
+}
+
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  sizeBytes: string;
+  storageKey: string;
+  inline: boolean;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  direction: MessageDirection;
+  /** Agent id for outbound messages and notes, contact id for inbound ones. */
+  authorId: string;
+  text: string;
+  /** Sanitised HTML; empty when the message is plain text. */
+  html: string;
+  attachments: Attachment[];
+  /** The channel's id of the message, once known. */
+  externalId: string;
+  /** "received", "queued", "sent", "delivered", "read", "failed", "bounced". */
+  deliveryStatus: string;
+  createdAt?:
+    | Date
+    | undefined;
+  /** The conversation event that added the message. */
+  conversationSequence: string;
 }
 
 export interface GetConversationRequest {
@@ -107,6 +180,111 @@ export interface WatchEventsRequest {
   resumeAfterSequence: string;
 }
 
+export interface GetContactHistoryRequest {
+  contactId: string;
+}
+
+export interface GetContactHistoryResponse {
+  conversations: Conversation[];
+}
+
+export interface ListMessagesRequest {
+  conversationId: string;
+}
+
+export interface ListMessagesResponse {
+  messages: Message[];
+}
+
+export interface SendMessageRequest {
+  conversationId: string;
+  /** Required; chosen by the client, the same for every retry of this reply. */
+  clientRequestId: string;
+  text: string;
+  /** Optional HTML body; sanitised before it is stored. */
+  html: string;
+}
+
+export interface SendMessageResponse {
+  message?: Message | undefined;
+}
+
+export interface AddNoteRequest {
+  conversationId: string;
+  clientRequestId: string;
+  text: string;
+}
+
+export interface AddNoteResponse {
+  note?: Message | undefined;
+}
+
+export interface SetTagsRequest {
+  conversationId: string;
+  tags: string[];
+}
+
+export interface SetTagsResponse {
+  conversation?: Conversation | undefined;
+}
+
+export interface SetPriorityRequest {
+  conversationId: string;
+  priority: Priority;
+}
+
+export interface SetPriorityResponse {
+  conversation?: Conversation | undefined;
+}
+
+export interface AssignRequest {
+  conversationId: string;
+  /** Target agent; empty to leave the conversation unassigned in its queue. */
+  assigneeId: string;
+  /** Target queue; empty keeps the current queue. */
+  queueId: string;
+  /** Why, shown to other agents and supervisors. Required. */
+  reason: string;
+}
+
+export interface AssignResponse {
+  conversation?: Conversation | undefined;
+}
+
+export interface ResolveRequest {
+  conversationId: string;
+}
+
+export interface ResolveResponse {
+  conversation?: Conversation | undefined;
+}
+
+export interface ReopenRequest {
+  conversationId: string;
+}
+
+export interface ReopenResponse {
+  conversation?: Conversation | undefined;
+}
+
+export interface SnoozeRequest {
+  conversationId: string;
+  /** Required, in the future. */
+  until?: Date | undefined;
+}
+
+export interface SnoozeResponse {
+  conversation?: Conversation | undefined;
+}
+
+export interface SetActivityRequest {
+  conversationId: string;
+  kind: ActivityKind;
+}
+
+export interface SetActivityResponse {
+}
+
 /** Scope marker for the calling agent's assignments (a message so it can grow options). */
 export interface MyAssignmentsScope {
 }
@@ -131,10 +309,42 @@ export interface ConversationEvent {
     | Date
     | undefined;
   /** The conversation as it is after this event. */
-  conversation?: Conversation | undefined;
+  conversation?:
+    | Conversation
+    | undefined;
+  /** Gap-free number of this event within its conversation; 0 for ephemeral activity. */
+  conversationSequence: string;
   created?: ConversationCreated | undefined;
   statusChanged?: ConversationStatusChanged | undefined;
   assigned?: ConversationAssigned | undefined;
+  messageAdded?: Message | undefined;
+  noteAdded?: Message | undefined;
+  tagsChanged?: TagsChanged | undefined;
+  priorityChanged?:
+    | PriorityChanged
+    | undefined;
+  /** Ephemeral (sequence 0): never replayed. */
+  activity?: AgentActivity | undefined;
+  slaBreached?: SlaBreached | undefined;
+}
+
+export interface TagsChanged {
+  tags: string[];
+}
+
+export interface PriorityChanged {
+  priority: Priority;
+}
+
+export interface AgentActivity {
+  agentId: string;
+  kind: ActivityKind;
+}
+
+export interface SlaBreached {
+  /** "first_response", "next_response" or "resolution". */
+  target: string;
+  dueAt?: Date | undefined;
 }
 
 export interface ConversationCreated {
@@ -178,6 +388,7 @@ function createBaseConversation(): Conversation {
     contactId: "",
     queueId: "",
     assigneeId: "",
+    lastSequence: "0",
   };
 }
 
@@ -221,6 +432,15 @@ export const Conversation: MessageFns<Conversation> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(106).fork()).join();
+    }
+    if (message.snoozedUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.snoozedUntil), writer.uint32(114).fork()).join();
+    }
+    if (message.lastSequence !== "0") {
+      writer.uint32(120).int64(message.lastSequence);
+    }
+    if (message.sla !== undefined) {
+      Sla.encode(message.sla, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -340,6 +560,388 @@ export const Conversation: MessageFns<Conversation> = {
             }
 
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.snoozedUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.lastSequence = reader.int64().toString();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.sla = Sla.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSla(): Sla {
+  return { breached: [] };
+}
+
+export const Sla: MessageFns<Sla> = {
+  encode(message: Sla, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.firstResponseDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstResponseDueAt), writer.uint32(10).fork()).join();
+    }
+    if (message.nextResponseDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextResponseDueAt), writer.uint32(18).fork()).join();
+    }
+    if (message.resolutionDueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resolutionDueAt), writer.uint32(26).fork()).join();
+    }
+    if (message.firstResponseAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstResponseAt), writer.uint32(34).fork()).join();
+    }
+    if (message.resolvedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.resolvedAt), writer.uint32(42).fork()).join();
+    }
+    for (const v of message.breached) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Sla {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSla();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.firstResponseDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextResponseDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resolutionDueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.firstResponseAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resolvedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.breached.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAttachment(): Attachment {
+  return { filename: "", contentType: "", sizeBytes: "0", storageKey: "", inline: false };
+}
+
+export const Attachment: MessageFns<Attachment> = {
+  encode(message: Attachment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filename !== "") {
+      writer.uint32(10).string(message.filename);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    if (message.sizeBytes !== "0") {
+      writer.uint32(24).int64(message.sizeBytes);
+    }
+    if (message.storageKey !== "") {
+      writer.uint32(34).string(message.storageKey);
+    }
+    if (message.inline !== false) {
+      writer.uint32(40).bool(message.inline);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Attachment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.filename = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sizeBytes = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.storageKey = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.inline = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseMessage(): Message {
+  return {
+    id: "",
+    conversationId: "",
+    direction: 0,
+    authorId: "",
+    text: "",
+    html: "",
+    attachments: [],
+    externalId: "",
+    deliveryStatus: "",
+    conversationSequence: "0",
+  };
+}
+
+export const Message: MessageFns<Message> = {
+  encode(message: Message, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.conversationId !== "") {
+      writer.uint32(18).string(message.conversationId);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(24).int32(message.direction);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(34).string(message.authorId);
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    if (message.html !== "") {
+      writer.uint32(50).string(message.html);
+    }
+    for (const v of message.attachments) {
+      Attachment.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.externalId !== "") {
+      writer.uint32(66).string(message.externalId);
+    }
+    if (message.deliveryStatus !== "") {
+      writer.uint32(74).string(message.deliveryStatus);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(82).fork()).join();
+    }
+    if (message.conversationSequence !== "0") {
+      writer.uint32(88).int64(message.conversationSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Message {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.html = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.attachments.push(Attachment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.externalId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.deliveryStatus = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.conversationSequence = reader.int64().toString();
             continue;
           }
         }
@@ -731,6 +1333,1139 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
   },
 };
 
+function createBaseGetContactHistoryRequest(): GetContactHistoryRequest {
+  return { contactId: "" };
+}
+
+export const GetContactHistoryRequest: MessageFns<GetContactHistoryRequest> = {
+  encode(message: GetContactHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contactId !== "") {
+      writer.uint32(10).string(message.contactId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetContactHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetContactHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contactId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseGetContactHistoryResponse(): GetContactHistoryResponse {
+  return { conversations: [] };
+}
+
+export const GetContactHistoryResponse: MessageFns<GetContactHistoryResponse> = {
+  encode(message: GetContactHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.conversations) {
+      Conversation.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetContactHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetContactHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversations.push(Conversation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListMessagesRequest(): ListMessagesRequest {
+  return { conversationId: "" };
+}
+
+export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
+  encode(message: ListMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListMessagesResponse(): ListMessagesResponse {
+  return { messages: [] };
+}
+
+export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
+  encode(message: ListMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendMessageRequest(): SendMessageRequest {
+  return { conversationId: "", clientRequestId: "", text: "", html: "" };
+}
+
+export const SendMessageRequest: MessageFns<SendMessageRequest> = {
+  encode(message: SendMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.clientRequestId !== "") {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.text !== "") {
+      writer.uint32(26).string(message.text);
+    }
+    if (message.html !== "") {
+      writer.uint32(34).string(message.html);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.html = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSendMessageResponse(): SendMessageResponse {
+  return {};
+}
+
+export const SendMessageResponse: MessageFns<SendMessageResponse> = {
+  encode(message: SendMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAddNoteRequest(): AddNoteRequest {
+  return { conversationId: "", clientRequestId: "", text: "" };
+}
+
+export const AddNoteRequest: MessageFns<AddNoteRequest> = {
+  encode(message: AddNoteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.clientRequestId !== "") {
+      writer.uint32(18).string(message.clientRequestId);
+    }
+    if (message.text !== "") {
+      writer.uint32(26).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddNoteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddNoteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.clientRequestId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAddNoteResponse(): AddNoteResponse {
+  return {};
+}
+
+export const AddNoteResponse: MessageFns<AddNoteResponse> = {
+  encode(message: AddNoteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.note !== undefined) {
+      Message.encode(message.note, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddNoteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddNoteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.note = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetTagsRequest(): SetTagsRequest {
+  return { conversationId: "", tags: [] };
+}
+
+export const SetTagsRequest: MessageFns<SetTagsRequest> = {
+  encode(message: SetTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    for (const v of message.tags) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetTagsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetTagsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetTagsResponse(): SetTagsResponse {
+  return {};
+}
+
+export const SetTagsResponse: MessageFns<SetTagsResponse> = {
+  encode(message: SetTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetTagsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetTagsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetPriorityRequest(): SetPriorityRequest {
+  return { conversationId: "", priority: 0 };
+}
+
+export const SetPriorityRequest: MessageFns<SetPriorityRequest> = {
+  encode(message: SetPriorityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(16).int32(message.priority);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPriorityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPriorityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetPriorityResponse(): SetPriorityResponse {
+  return {};
+}
+
+export const SetPriorityResponse: MessageFns<SetPriorityResponse> = {
+  encode(message: SetPriorityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPriorityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPriorityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAssignRequest(): AssignRequest {
+  return { conversationId: "", assigneeId: "", queueId: "", reason: "" };
+}
+
+export const AssignRequest: MessageFns<AssignRequest> = {
+  encode(message: AssignRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.assigneeId !== "") {
+      writer.uint32(18).string(message.assigneeId);
+    }
+    if (message.queueId !== "") {
+      writer.uint32(26).string(message.queueId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assigneeId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAssignResponse(): AssignResponse {
+  return {};
+}
+
+export const AssignResponse: MessageFns<AssignResponse> = {
+  encode(message: AssignResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseResolveRequest(): ResolveRequest {
+  return { conversationId: "" };
+}
+
+export const ResolveRequest: MessageFns<ResolveRequest> = {
+  encode(message: ResolveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseResolveResponse(): ResolveResponse {
+  return {};
+}
+
+export const ResolveResponse: MessageFns<ResolveResponse> = {
+  encode(message: ResolveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResolveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResolveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReopenRequest(): ReopenRequest {
+  return { conversationId: "" };
+}
+
+export const ReopenRequest: MessageFns<ReopenRequest> = {
+  encode(message: ReopenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReopenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReopenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReopenResponse(): ReopenResponse {
+  return {};
+}
+
+export const ReopenResponse: MessageFns<ReopenResponse> = {
+  encode(message: ReopenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReopenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReopenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSnoozeRequest(): SnoozeRequest {
+  return { conversationId: "" };
+}
+
+export const SnoozeRequest: MessageFns<SnoozeRequest> = {
+  encode(message: SnoozeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnoozeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnoozeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSnoozeResponse(): SnoozeResponse {
+  return {};
+}
+
+export const SnoozeResponse: MessageFns<SnoozeResponse> = {
+  encode(message: SnoozeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversation !== undefined) {
+      Conversation.encode(message.conversation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SnoozeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSnoozeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversation = Conversation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetActivityRequest(): SetActivityRequest {
+  return { conversationId: "", kind: 0 };
+}
+
+export const SetActivityRequest: MessageFns<SetActivityRequest> = {
+  encode(message: SetActivityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetActivityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetActivityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSetActivityResponse(): SetActivityResponse {
+  return {};
+}
+
+export const SetActivityResponse: MessageFns<SetActivityResponse> = {
+  encode(_: SetActivityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetActivityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetActivityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseMyAssignmentsScope(): MyAssignmentsScope {
   return {};
 }
@@ -848,7 +2583,7 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
 };
 
 function createBaseConversationEvent(): ConversationEvent {
-  return { sequence: "0", conversationId: "" };
+  return { sequence: "0", conversationId: "", conversationSequence: "0" };
 }
 
 export const ConversationEvent: MessageFns<ConversationEvent> = {
@@ -865,6 +2600,9 @@ export const ConversationEvent: MessageFns<ConversationEvent> = {
     if (message.conversation !== undefined) {
       Conversation.encode(message.conversation, writer.uint32(34).fork()).join();
     }
+    if (message.conversationSequence !== "0") {
+      writer.uint32(40).int64(message.conversationSequence);
+    }
     if (message.created !== undefined) {
       ConversationCreated.encode(message.created, writer.uint32(82).fork()).join();
     }
@@ -873,6 +2611,24 @@ export const ConversationEvent: MessageFns<ConversationEvent> = {
     }
     if (message.assigned !== undefined) {
       ConversationAssigned.encode(message.assigned, writer.uint32(98).fork()).join();
+    }
+    if (message.messageAdded !== undefined) {
+      Message.encode(message.messageAdded, writer.uint32(106).fork()).join();
+    }
+    if (message.noteAdded !== undefined) {
+      Message.encode(message.noteAdded, writer.uint32(114).fork()).join();
+    }
+    if (message.tagsChanged !== undefined) {
+      TagsChanged.encode(message.tagsChanged, writer.uint32(122).fork()).join();
+    }
+    if (message.priorityChanged !== undefined) {
+      PriorityChanged.encode(message.priorityChanged, writer.uint32(130).fork()).join();
+    }
+    if (message.activity !== undefined) {
+      AgentActivity.encode(message.activity, writer.uint32(138).fork()).join();
+    }
+    if (message.slaBreached !== undefined) {
+      SlaBreached.encode(message.slaBreached, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -922,6 +2678,14 @@ export const ConversationEvent: MessageFns<ConversationEvent> = {
             message.conversation = Conversation.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.conversationSequence = reader.int64().toString();
+            continue;
+          }
           case 10: {
             if (tag !== 82) {
               break;
@@ -944,6 +2708,260 @@ export const ConversationEvent: MessageFns<ConversationEvent> = {
             }
 
             message.assigned = ConversationAssigned.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.messageAdded = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.noteAdded = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.tagsChanged = TagsChanged.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.priorityChanged = PriorityChanged.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.activity = AgentActivity.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.slaBreached = SlaBreached.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseTagsChanged(): TagsChanged {
+  return { tags: [] };
+}
+
+export const TagsChanged: MessageFns<TagsChanged> = {
+  encode(message: TagsChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tags) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TagsChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTagsChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBasePriorityChanged(): PriorityChanged {
+  return { priority: 0 };
+}
+
+export const PriorityChanged: MessageFns<PriorityChanged> = {
+  encode(message: PriorityChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.priority !== 0) {
+      writer.uint32(8).int32(message.priority);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PriorityChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePriorityChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAgentActivity(): AgentActivity {
+  return { agentId: "", kind: 0 };
+}
+
+export const AgentActivity: MessageFns<AgentActivity> = {
+  encode(message: AgentActivity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agentId !== "") {
+      writer.uint32(10).string(message.agentId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentActivity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentActivity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSlaBreached(): SlaBreached {
+  return { target: "" };
+}
+
+export const SlaBreached: MessageFns<SlaBreached> = {
+  encode(message: SlaBreached, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== "") {
+      writer.uint32(10).string(message.target);
+    }
+    if (message.dueAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.dueAt), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlaBreached {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlaBreached();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dueAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -1142,6 +3160,47 @@ export interface ConversationServiceClient {
    */
 
   watchEvents(request: WatchEventsRequest, metadata?: Metadata): Observable<WatchEventsResponse>;
+
+  /** Every conversation of one contact, across channels, most recently updated first. */
+
+  getContactHistory(request: GetContactHistoryRequest, metadata?: Metadata): Observable<GetContactHistoryResponse>;
+
+  /** Messages and internal notes of one conversation, oldest first. */
+
+  listMessages(request: ListMessagesRequest, metadata?: Metadata): Observable<ListMessagesResponse>;
+
+  /**
+   * An agent's reply. Idempotent by `client_request_id`: a retry returns the stored message.
+   * The reply is stored, then handed to the customer's channel.
+   */
+
+  sendMessage(request: SendMessageRequest, metadata?: Metadata): Observable<SendMessageResponse>;
+
+  /** An internal note, visible to agents only. Idempotent by `client_request_id`. */
+
+  addNote(request: AddNoteRequest, metadata?: Metadata): Observable<AddNoteResponse>;
+
+  /** Replaces the conversation's tags. */
+
+  setTags(request: SetTagsRequest, metadata?: Metadata): Observable<SetTagsResponse>;
+
+  setPriority(request: SetPriorityRequest, metadata?: Metadata): Observable<SetPriorityResponse>;
+
+  /** Assigns or transfers the conversation to an agent and/or a queue, with a reason. */
+
+  assign(request: AssignRequest, metadata?: Metadata): Observable<AssignResponse>;
+
+  resolve(request: ResolveRequest, metadata?: Metadata): Observable<ResolveResponse>;
+
+  reopen(request: ReopenRequest, metadata?: Metadata): Observable<ReopenResponse>;
+
+  /** Puts the conversation aside until a time; it reopens then, or when the customer writes. */
+
+  snooze(request: SnoozeRequest, metadata?: Metadata): Observable<SnoozeResponse>;
+
+  /** Tells the other watchers that the caller is viewing or typing (ephemeral, not logged). */
+
+  setActivity(request: SetActivityRequest, metadata?: Metadata): Observable<SetActivityResponse>;
 }
 
 /**
@@ -1173,11 +3232,100 @@ export interface ConversationServiceController {
    */
 
   watchEvents(request: WatchEventsRequest, metadata?: Metadata): Observable<WatchEventsResponse>;
+
+  /** Every conversation of one contact, across channels, most recently updated first. */
+
+  getContactHistory(
+    request: GetContactHistoryRequest,
+    metadata?: Metadata,
+  ): Promise<GetContactHistoryResponse> | Observable<GetContactHistoryResponse> | GetContactHistoryResponse;
+
+  /** Messages and internal notes of one conversation, oldest first. */
+
+  listMessages(
+    request: ListMessagesRequest,
+    metadata?: Metadata,
+  ): Promise<ListMessagesResponse> | Observable<ListMessagesResponse> | ListMessagesResponse;
+
+  /**
+   * An agent's reply. Idempotent by `client_request_id`: a retry returns the stored message.
+   * The reply is stored, then handed to the customer's channel.
+   */
+
+  sendMessage(
+    request: SendMessageRequest,
+    metadata?: Metadata,
+  ): Promise<SendMessageResponse> | Observable<SendMessageResponse> | SendMessageResponse;
+
+  /** An internal note, visible to agents only. Idempotent by `client_request_id`. */
+
+  addNote(
+    request: AddNoteRequest,
+    metadata?: Metadata,
+  ): Promise<AddNoteResponse> | Observable<AddNoteResponse> | AddNoteResponse;
+
+  /** Replaces the conversation's tags. */
+
+  setTags(
+    request: SetTagsRequest,
+    metadata?: Metadata,
+  ): Promise<SetTagsResponse> | Observable<SetTagsResponse> | SetTagsResponse;
+
+  setPriority(
+    request: SetPriorityRequest,
+    metadata?: Metadata,
+  ): Promise<SetPriorityResponse> | Observable<SetPriorityResponse> | SetPriorityResponse;
+
+  /** Assigns or transfers the conversation to an agent and/or a queue, with a reason. */
+
+  assign(
+    request: AssignRequest,
+    metadata?: Metadata,
+  ): Promise<AssignResponse> | Observable<AssignResponse> | AssignResponse;
+
+  resolve(
+    request: ResolveRequest,
+    metadata?: Metadata,
+  ): Promise<ResolveResponse> | Observable<ResolveResponse> | ResolveResponse;
+
+  reopen(
+    request: ReopenRequest,
+    metadata?: Metadata,
+  ): Promise<ReopenResponse> | Observable<ReopenResponse> | ReopenResponse;
+
+  /** Puts the conversation aside until a time; it reopens then, or when the customer writes. */
+
+  snooze(
+    request: SnoozeRequest,
+    metadata?: Metadata,
+  ): Promise<SnoozeResponse> | Observable<SnoozeResponse> | SnoozeResponse;
+
+  /** Tells the other watchers that the caller is viewing or typing (ephemeral, not logged). */
+
+  setActivity(
+    request: SetActivityRequest,
+    metadata?: Metadata,
+  ): Promise<SetActivityResponse> | Observable<SetActivityResponse> | SetActivityResponse;
 }
 
 export function ConversationServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getConversation", "listConversations", "watchEvents"];
+    const grpcMethods: string[] = [
+      "getConversation",
+      "listConversations",
+      "watchEvents",
+      "getContactHistory",
+      "listMessages",
+      "sendMessage",
+      "addNote",
+      "setTags",
+      "setPriority",
+      "assign",
+      "resolve",
+      "reopen",
+      "snooze",
+      "setActivity",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("ConversationService", method)(constructor.prototype[method], method, descriptor);
@@ -1240,6 +3388,119 @@ export const ConversationServiceService = {
     responseSerialize: (value: WatchEventsResponse): Buffer => Buffer.from(WatchEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchEventsResponse => WatchEventsResponse.decode(value),
   },
+  /** Every conversation of one contact, across channels, most recently updated first. */
+  getContactHistory: {
+    path: "/switchboard.conversation.v1.ConversationService/GetContactHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetContactHistoryRequest): Buffer =>
+      Buffer.from(GetContactHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetContactHistoryRequest => GetContactHistoryRequest.decode(value),
+    responseSerialize: (value: GetContactHistoryResponse): Buffer =>
+      Buffer.from(GetContactHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetContactHistoryResponse => GetContactHistoryResponse.decode(value),
+  },
+  /** Messages and internal notes of one conversation, oldest first. */
+  listMessages: {
+    path: "/switchboard.conversation.v1.ConversationService/ListMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMessagesRequest): Buffer => Buffer.from(ListMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMessagesRequest => ListMessagesRequest.decode(value),
+    responseSerialize: (value: ListMessagesResponse): Buffer =>
+      Buffer.from(ListMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
+  },
+  /**
+   * An agent's reply. Idempotent by `client_request_id`: a retry returns the stored message.
+   * The reply is stored, then handed to the customer's channel.
+   */
+  sendMessage: {
+    path: "/switchboard.conversation.v1.ConversationService/SendMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendMessageRequest): Buffer => Buffer.from(SendMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendMessageRequest => SendMessageRequest.decode(value),
+    responseSerialize: (value: SendMessageResponse): Buffer => Buffer.from(SendMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendMessageResponse => SendMessageResponse.decode(value),
+  },
+  /** An internal note, visible to agents only. Idempotent by `client_request_id`. */
+  addNote: {
+    path: "/switchboard.conversation.v1.ConversationService/AddNote" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddNoteRequest): Buffer => Buffer.from(AddNoteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddNoteRequest => AddNoteRequest.decode(value),
+    responseSerialize: (value: AddNoteResponse): Buffer => Buffer.from(AddNoteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AddNoteResponse => AddNoteResponse.decode(value),
+  },
+  /** Replaces the conversation's tags. */
+  setTags: {
+    path: "/switchboard.conversation.v1.ConversationService/SetTags" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetTagsRequest): Buffer => Buffer.from(SetTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetTagsRequest => SetTagsRequest.decode(value),
+    responseSerialize: (value: SetTagsResponse): Buffer => Buffer.from(SetTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetTagsResponse => SetTagsResponse.decode(value),
+  },
+  setPriority: {
+    path: "/switchboard.conversation.v1.ConversationService/SetPriority" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetPriorityRequest): Buffer => Buffer.from(SetPriorityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetPriorityRequest => SetPriorityRequest.decode(value),
+    responseSerialize: (value: SetPriorityResponse): Buffer => Buffer.from(SetPriorityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetPriorityResponse => SetPriorityResponse.decode(value),
+  },
+  /** Assigns or transfers the conversation to an agent and/or a queue, with a reason. */
+  assign: {
+    path: "/switchboard.conversation.v1.ConversationService/Assign" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AssignRequest): Buffer => Buffer.from(AssignRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AssignRequest => AssignRequest.decode(value),
+    responseSerialize: (value: AssignResponse): Buffer => Buffer.from(AssignResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AssignResponse => AssignResponse.decode(value),
+  },
+  resolve: {
+    path: "/switchboard.conversation.v1.ConversationService/Resolve" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResolveRequest): Buffer => Buffer.from(ResolveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResolveRequest => ResolveRequest.decode(value),
+    responseSerialize: (value: ResolveResponse): Buffer => Buffer.from(ResolveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResolveResponse => ResolveResponse.decode(value),
+  },
+  reopen: {
+    path: "/switchboard.conversation.v1.ConversationService/Reopen" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReopenRequest): Buffer => Buffer.from(ReopenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReopenRequest => ReopenRequest.decode(value),
+    responseSerialize: (value: ReopenResponse): Buffer => Buffer.from(ReopenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReopenResponse => ReopenResponse.decode(value),
+  },
+  /** Puts the conversation aside until a time; it reopens then, or when the customer writes. */
+  snooze: {
+    path: "/switchboard.conversation.v1.ConversationService/Snooze" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SnoozeRequest): Buffer => Buffer.from(SnoozeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SnoozeRequest => SnoozeRequest.decode(value),
+    responseSerialize: (value: SnoozeResponse): Buffer => Buffer.from(SnoozeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SnoozeResponse => SnoozeResponse.decode(value),
+  },
+  /** Tells the other watchers that the caller is viewing or typing (ephemeral, not logged). */
+  setActivity: {
+    path: "/switchboard.conversation.v1.ConversationService/SetActivity" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetActivityRequest): Buffer => Buffer.from(SetActivityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetActivityRequest => SetActivityRequest.decode(value),
+    responseSerialize: (value: SetActivityResponse): Buffer => Buffer.from(SetActivityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetActivityResponse => SetActivityResponse.decode(value),
+  },
 } as const;
 
 export interface ConversationServiceServer extends UntypedServiceImplementation {
@@ -1252,6 +3513,28 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
    * a sequence number; reconnect with `resume_after_sequence` to continue without gaps.
    */
   watchEvents: handleServerStreamingCall<WatchEventsRequest, WatchEventsResponse>;
+  /** Every conversation of one contact, across channels, most recently updated first. */
+  getContactHistory: handleUnaryCall<GetContactHistoryRequest, GetContactHistoryResponse>;
+  /** Messages and internal notes of one conversation, oldest first. */
+  listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
+  /**
+   * An agent's reply. Idempotent by `client_request_id`: a retry returns the stored message.
+   * The reply is stored, then handed to the customer's channel.
+   */
+  sendMessage: handleUnaryCall<SendMessageRequest, SendMessageResponse>;
+  /** An internal note, visible to agents only. Idempotent by `client_request_id`. */
+  addNote: handleUnaryCall<AddNoteRequest, AddNoteResponse>;
+  /** Replaces the conversation's tags. */
+  setTags: handleUnaryCall<SetTagsRequest, SetTagsResponse>;
+  setPriority: handleUnaryCall<SetPriorityRequest, SetPriorityResponse>;
+  /** Assigns or transfers the conversation to an agent and/or a queue, with a reason. */
+  assign: handleUnaryCall<AssignRequest, AssignResponse>;
+  resolve: handleUnaryCall<ResolveRequest, ResolveResponse>;
+  reopen: handleUnaryCall<ReopenRequest, ReopenResponse>;
+  /** Puts the conversation aside until a time; it reopens then, or when the customer writes. */
+  snooze: handleUnaryCall<SnoozeRequest, SnoozeResponse>;
+  /** Tells the other watchers that the caller is viewing or typing (ephemeral, not logged). */
+  setActivity: handleUnaryCall<SetActivityRequest, SetActivityResponse>;
 }
 
 function toTimestamp(date: Date): Timestamp {

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleUnaryCall, Metadata, UntypedServiceImplementation } from "@grpc/grpc-js";
+import type { handleServerStreamingCall, handleUnaryCall, Metadata, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { wrappers } from "protobufjs";
 import { Observable } from "rxjs";
@@ -55,6 +55,40 @@ export interface HeartbeatRequest {
 
 export interface HeartbeatResponse {
   presence?: Presence | undefined;
+}
+
+export interface WatchOffersRequest {
+}
+
+export interface WatchOffersResponse {
+  offer?: Offer | undefined;
+}
+
+/** A conversation the router reserved for the caller until `expires_at`. */
+export interface Offer {
+  conversationId: string;
+  queueId: string;
+  expiresAt?:
+    | Date
+    | undefined;
+  /** Why the caller was chosen. */
+  reason: string;
+}
+
+export interface AcceptOfferRequest {
+  conversationId: string;
+}
+
+export interface AcceptOfferResponse {
+}
+
+export interface RejectOfferRequest {
+  conversationId: string;
+  /** Optional, for supervisors' reports. */
+  reason: string;
+}
+
+export interface RejectOfferResponse {
 }
 
 export const SWITCHBOARD_ROUTER_V1_PACKAGE_NAME = "switchboard.router.v1";
@@ -320,6 +354,339 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
   },
 };
 
+function createBaseWatchOffersRequest(): WatchOffersRequest {
+  return {};
+}
+
+export const WatchOffersRequest: MessageFns<WatchOffersRequest> = {
+  encode(_: WatchOffersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchOffersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchOffersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseWatchOffersResponse(): WatchOffersResponse {
+  return {};
+}
+
+export const WatchOffersResponse: MessageFns<WatchOffersResponse> = {
+  encode(message: WatchOffersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.offer !== undefined) {
+      Offer.encode(message.offer, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchOffersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchOffersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.offer = Offer.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseOffer(): Offer {
+  return { conversationId: "", queueId: "", reason: "" };
+}
+
+export const Offer: MessageFns<Offer> = {
+  encode(message: Offer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.queueId !== "") {
+      writer.uint32(18).string(message.queueId);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Offer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOffer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.queueId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAcceptOfferRequest(): AcceptOfferRequest {
+  return { conversationId: "" };
+}
+
+export const AcceptOfferRequest: MessageFns<AcceptOfferRequest> = {
+  encode(message: AcceptOfferRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptOfferRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptOfferRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAcceptOfferResponse(): AcceptOfferResponse {
+  return {};
+}
+
+export const AcceptOfferResponse: MessageFns<AcceptOfferResponse> = {
+  encode(_: AcceptOfferResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptOfferResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptOfferResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRejectOfferRequest(): RejectOfferRequest {
+  return { conversationId: "", reason: "" };
+}
+
+export const RejectOfferRequest: MessageFns<RejectOfferRequest> = {
+  encode(message: RejectOfferRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.conversationId !== "") {
+      writer.uint32(10).string(message.conversationId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectOfferRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectOfferRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.conversationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRejectOfferResponse(): RejectOfferResponse {
+  return {};
+}
+
+export const RejectOfferResponse: MessageFns<RejectOfferResponse> = {
+  encode(_: RejectOfferResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectOfferResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectOfferResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * Agent presence: whether the router may offer conversations to the calling agent.
  *
@@ -336,6 +703,21 @@ export interface AgentServiceClient {
   /** Keeps the caller's presence alive; call before `Presence.expires_at`. */
 
   heartbeat(request: HeartbeatRequest, metadata?: Metadata): Observable<HeartbeatResponse>;
+
+  /**
+   * Streams the conversations offered to the caller: first every offer still open, then each new
+   * one as the router makes it. An offer not answered before `expires_at` goes to another agent.
+   */
+
+  watchOffers(request: WatchOffersRequest, metadata?: Metadata): Observable<WatchOffersResponse>;
+
+  /** Takes an offered conversation. FAILED_PRECONDITION if the offer expired or went elsewhere. */
+
+  acceptOffer(request: AcceptOfferRequest, metadata?: Metadata): Observable<AcceptOfferResponse>;
+
+  /** Declines an offered conversation; it is never offered to the caller again. */
+
+  rejectOffer(request: RejectOfferRequest, metadata?: Metadata): Observable<RejectOfferResponse>;
 }
 
 /**
@@ -360,11 +742,32 @@ export interface AgentServiceController {
     request: HeartbeatRequest,
     metadata?: Metadata,
   ): Promise<HeartbeatResponse> | Observable<HeartbeatResponse> | HeartbeatResponse;
+
+  /**
+   * Streams the conversations offered to the caller: first every offer still open, then each new
+   * one as the router makes it. An offer not answered before `expires_at` goes to another agent.
+   */
+
+  watchOffers(request: WatchOffersRequest, metadata?: Metadata): Observable<WatchOffersResponse>;
+
+  /** Takes an offered conversation. FAILED_PRECONDITION if the offer expired or went elsewhere. */
+
+  acceptOffer(
+    request: AcceptOfferRequest,
+    metadata?: Metadata,
+  ): Promise<AcceptOfferResponse> | Observable<AcceptOfferResponse> | AcceptOfferResponse;
+
+  /** Declines an offered conversation; it is never offered to the caller again. */
+
+  rejectOffer(
+    request: RejectOfferRequest,
+    metadata?: Metadata,
+  ): Promise<RejectOfferResponse> | Observable<RejectOfferResponse> | RejectOfferResponse;
 }
 
 export function AgentServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["setPresence", "heartbeat"];
+    const grpcMethods: string[] = ["setPresence", "heartbeat", "watchOffers", "acceptOffer", "rejectOffer"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AgentService", method)(constructor.prototype[method], method, descriptor);
@@ -410,6 +813,39 @@ export const AgentServiceService = {
     responseSerialize: (value: HeartbeatResponse): Buffer => Buffer.from(HeartbeatResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HeartbeatResponse => HeartbeatResponse.decode(value),
   },
+  /**
+   * Streams the conversations offered to the caller: first every offer still open, then each new
+   * one as the router makes it. An offer not answered before `expires_at` goes to another agent.
+   */
+  watchOffers: {
+    path: "/switchboard.router.v1.AgentService/WatchOffers" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchOffersRequest): Buffer => Buffer.from(WatchOffersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchOffersRequest => WatchOffersRequest.decode(value),
+    responseSerialize: (value: WatchOffersResponse): Buffer => Buffer.from(WatchOffersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchOffersResponse => WatchOffersResponse.decode(value),
+  },
+  /** Takes an offered conversation. FAILED_PRECONDITION if the offer expired or went elsewhere. */
+  acceptOffer: {
+    path: "/switchboard.router.v1.AgentService/AcceptOffer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcceptOfferRequest): Buffer => Buffer.from(AcceptOfferRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcceptOfferRequest => AcceptOfferRequest.decode(value),
+    responseSerialize: (value: AcceptOfferResponse): Buffer => Buffer.from(AcceptOfferResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcceptOfferResponse => AcceptOfferResponse.decode(value),
+  },
+  /** Declines an offered conversation; it is never offered to the caller again. */
+  rejectOffer: {
+    path: "/switchboard.router.v1.AgentService/RejectOffer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RejectOfferRequest): Buffer => Buffer.from(RejectOfferRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RejectOfferRequest => RejectOfferRequest.decode(value),
+    responseSerialize: (value: RejectOfferResponse): Buffer => Buffer.from(RejectOfferResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RejectOfferResponse => RejectOfferResponse.decode(value),
+  },
 } as const;
 
 export interface AgentServiceServer extends UntypedServiceImplementation {
@@ -417,6 +853,15 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
   setPresence: handleUnaryCall<SetPresenceRequest, SetPresenceResponse>;
   /** Keeps the caller's presence alive; call before `Presence.expires_at`. */
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
+  /**
+   * Streams the conversations offered to the caller: first every offer still open, then each new
+   * one as the router makes it. An offer not answered before `expires_at` goes to another agent.
+   */
+  watchOffers: handleServerStreamingCall<WatchOffersRequest, WatchOffersResponse>;
+  /** Takes an offered conversation. FAILED_PRECONDITION if the offer expired or went elsewhere. */
+  acceptOffer: handleUnaryCall<AcceptOfferRequest, AcceptOfferResponse>;
+  /** Declines an offered conversation; it is never offered to the caller again. */
+  rejectOffer: handleUnaryCall<RejectOfferRequest, RejectOfferResponse>;
 }
 
 function toTimestamp(date: Date): Timestamp {

@@ -1,0 +1,4 @@
+export * from './grpc-error.filter';
+export * from './grpc-errors';
+export * from './grpc-server';
+export * from './jwt-authenticator';
