@@ -18,6 +18,9 @@ import {
   stubResolver,
 } from './authenticity/mail-authenticator';
 import { type EmailGatewayConfig, smtpRelaySettings } from './config/email-gateway.config';
+import { ImapAccountPoller } from './inbound/imap/imap-account-poller';
+import { RedisImapCheckpointStore } from './inbound/imap/imap-checkpoint.store';
+import { PollImapMailboxUseCase } from './inbound/imap/poll-imap-mailbox.usecase';
 import { IngestMailUseCase } from './inbound/ingest-mail.usecase';
 import { DEFAULT_PARSE_LIMITS } from './inbound/parsing/parse-mail';
 import type { MailTransport } from './outbound/mail-transport';
@@ -77,6 +80,56 @@ export class SmtpServerLifecycle implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     if (this.listening) await this.server.close();
+  }
+}
+
+/**
+ * One poller per IMAP account of the tenants file, started after SMTP listens. On shutdown each
+ * finishes the mail in hand (on Kafka and checkpointed) before the Kafka and Redis connections
+ * close (they close in onApplicationShutdown, after this hook).
+ */
+@Injectable()
+export class ImapPollingLifecycle implements BeforeApplicationShutdown {
+  private readonly pollers: ImapAccountPoller[] = [];
+  private readonly logger: Logger;
+
+  constructor(
+    @Inject(EMAIL_CONFIG) private readonly config: EmailGatewayConfig,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    private readonly tenants: TenantDirectory,
+    private readonly ingest: IngestMailUseCase,
+    @Inject(ROOT_LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'imap' });
+  }
+
+  /** Starts the pollers in the background; an unreachable server is retried, never fatal. */
+  start(): void {
+    const poll = new PollImapMailboxUseCase({
+      ingest: this.ingest,
+      checkpoints: new RedisImapCheckpointStore(this.redis),
+      clock: systemClock,
+    });
+    for (const { tenantId, address, account } of this.tenants.imapAccounts()) {
+      const poller = new ImapAccountPoller({
+        tenantId,
+        address,
+        account,
+        poll,
+        logger: this.logger,
+        retryBaseMs: this.config.IMAP_RETRY_BASE_MS,
+        retryMaxDelayMs: this.config.IMAP_RETRY_MAX_DELAY_MS,
+        connectionTimeoutMs: this.config.IMAP_CONNECTION_TIMEOUT_MS,
+      });
+      poller.start();
+      this.pollers.push(poller);
+    }
+    if (this.pollers.length > 0)
+      this.logger.info({ imapAccounts: this.pollers.length }, 'IMAP pollers started');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.pollers.map((poller) => poller.stop()));
   }
 }
 
@@ -164,7 +217,7 @@ export class OutboundMailLifecycle implements BeforeApplicationShutdown {
 }
 
 /**
- * Inbound mail: SMTP and raw-MIME HTTP → parse, thread, archive → Kafka.
+ * Inbound mail: SMTP, raw-MIME HTTP and IMAP polling → parse, thread, archive → Kafka.
  * Outbound mail: Kafka → relay, with delivery statuses back to Kafka.
  */
 @Module({})
@@ -246,6 +299,7 @@ export class EmailGatewayModule {
         },
         SmtpServerLifecycle,
         OutboundMailLifecycle,
+        ImapPollingLifecycle,
       ],
     };
   }

@@ -8,7 +8,11 @@ import {
   emailGatewayEnvSchema,
   smtpRelaySettings,
 } from './config/email-gateway.config';
-import { OutboundMailLifecycle, SmtpServerLifecycle } from './email-gateway.module';
+import {
+  ImapPollingLifecycle,
+  OutboundMailLifecycle,
+  SmtpServerLifecycle,
+} from './email-gateway.module';
 import { TenantConfigError, TenantDirectory } from './tenants/tenant-directory';
 
 interface LoadedConfig {
@@ -49,5 +53,6 @@ void runService<LoadedConfig>({
     const port = await app.get(SmtpServerLifecycle).listen();
     logger.info({ port, host: config.env.SMTP_HOST }, 'smtp listening');
     app.get(OutboundMailLifecycle).start();
+    app.get(ImapPollingLifecycle).start();
   },
 });

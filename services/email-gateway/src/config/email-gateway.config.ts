@@ -63,6 +63,11 @@ export const emailGatewayEnvSchema = z.object({
   /** First retry delay; doubles per attempt up to the cap. */
   OUTBOUND_EMAIL_RETRY_BASE_MS: positiveIntegerVariable(1_000),
   OUTBOUND_EMAIL_RETRY_MAX_DELAY_MS: positiveIntegerVariable(60_000),
+  /** IMAP accounts (per tenant, in the tenants file): first reconnect delay, doubling to the cap. */
+  IMAP_RETRY_BASE_MS: positiveIntegerVariable(1_000),
+  IMAP_RETRY_MAX_DELAY_MS: positiveIntegerVariable(60_000),
+  /** Connect and greeting budget of one IMAP connection attempt. */
+  IMAP_CONNECTION_TIMEOUT_MS: positiveIntegerVariable(15_000),
 });
 
 export type EmailGatewayConfig = z.infer<typeof emailGatewayEnvSchema>;

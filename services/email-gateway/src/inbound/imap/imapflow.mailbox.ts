@@ -5,7 +5,7 @@ export type ProcessedAction = { kind: 'seen' } | { kind: 'move'; folder: string 
 
 /**
  * The imapflow adapter of ImapMailbox over a connected client with the mailbox selected
- * (`client.mailboxOpen(path)`). Not yet exercised against a real IMAP server: see the README.
+ * (`client.mailboxOpen(path)`); exercised against Dovecot in imap-account-poller.int-spec.ts.
  */
 export class ImapflowMailbox implements ImapMailbox {
   constructor(

@@ -45,7 +45,7 @@ function mail(uid: number): ImapMail {
   return { uid, raw: Buffer.from(`mail ${uid}`) };
 }
 
-function setup(mailbox: FakeMailbox) {
+function setup(mailbox: FakeMailbox, signal?: AbortSignal) {
   const ingest = new RecordingIngest();
   const checkpoints = new InMemoryImapCheckpointStore();
   const sut = new PollImapMailboxUseCase({
@@ -54,7 +54,13 @@ function setup(mailbox: FakeMailbox) {
     clock: { now: () => new Date('2026-11-25T12:00:00Z') },
   });
   const poll = () =>
-    sut.execute({ tenantId: 'acme', accountId: 'inbox', address: 'in@acme.test', mailbox });
+    sut.execute({
+      tenantId: 'acme',
+      accountId: 'inbox',
+      address: 'in@acme.test',
+      mailbox,
+      ...(signal ? { signal } : {}),
+    });
   return { poll, ingest, checkpoints };
 }
 
@@ -104,5 +110,23 @@ describe('PollImapMailboxUseCase', () => {
     expect(checkpoints.checkpoints.get('acme:inbox')).toEqual({ uidValidity: '7', lastUid: 0 });
     mailbox.mails.push(mail(1));
     await expect(poll()).resolves.toEqual({ ingested: 1, rescanned: false });
+  });
+
+  it('ends the pass after the mail in hand when stopped, and the next pass continues there', async () => {
+    const mailbox = new FakeMailbox('7', [mail(1), mail(2), mail(3)]);
+    const stop = new AbortController();
+    const { poll, ingest, checkpoints } = setup(mailbox, stop.signal);
+    const ingestOne = ingest.execute.bind(ingest);
+    ingest.execute = (command) => {
+      stop.abort(); // the shutdown arrives while the first mail is being ingested
+      return ingestOne(command);
+    };
+    await expect(poll()).resolves.toEqual({ ingested: 1, rescanned: true });
+    expect(checkpoints.checkpoints.get('acme:inbox')).toEqual({ uidValidity: '7', lastUid: 1 });
+
+    const next = setup(mailbox);
+    next.checkpoints.checkpoints.set('acme:inbox', { uidValidity: '7', lastUid: 1 });
+    await expect(next.poll()).resolves.toEqual({ ingested: 2, rescanned: false });
+    expect(next.ingest.ingested).toEqual(['mail 2', 'mail 3']);
   });
 });

@@ -9,6 +9,8 @@ export interface PollImapMailboxCommand {
   /** The support address the mailbox receives for; the mail's recipient for tenant routing. */
   address: string;
   mailbox: ImapMailbox;
+  /** Aborted on shutdown: the pass ends after the mail in hand is on Kafka and checkpointed. */
+  signal?: AbortSignal;
 }
 
 export interface PollImapMailboxDependencies {
@@ -43,6 +45,7 @@ export class PollImapMailboxUseCase {
     let lastUid = rescanned ? 0 : checkpoint.lastUid;
     let ingested = 0;
     for await (const mail of mailbox.mailsAfter(lastUid)) {
+      if (command.signal?.aborted) break;
       // IMAP's `n:*` always includes the newest mail, even below n: never take it twice.
       if (mail.uid <= lastUid) continue;
       // A rejection (Kafka, Redis, disk unavailable) propagates: the checkpoint stays put.
