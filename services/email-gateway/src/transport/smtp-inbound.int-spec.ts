@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,11 @@ describe('inbound SMTP → Kafka', () => {
   let gatewayPort = 0;
   let downPort = 0;
 
-  function startGateway(client: KafkaClient, sendTimeoutMs: number): SmtpInboundServer {
+  function startGateway(
+    client: KafkaClient,
+    sendTimeoutMs: number,
+    tls: { tlsKeyFile?: string; tlsCertFile?: string } = {},
+  ): SmtpInboundServer {
     const ingest = new IngestMailUseCase({
       producer: client.createProducer({ sendTimeoutMs }),
       storage: new LocalDiskStorage(storageDir),
@@ -54,7 +59,7 @@ describe('inbound SMTP → Kafka', () => {
       inboundTopic,
     });
     return new SmtpInboundServer(
-      { port: 0, host: '127.0.0.1', maxMessageBytes: 64 * 1024, closeTimeoutMs: 1_000 },
+      { port: 0, host: '127.0.0.1', maxMessageBytes: 64 * 1024, closeTimeoutMs: 1_000, ...tls },
       tenants,
       ingest,
       logger,
@@ -133,6 +138,59 @@ describe('inbound SMTP → Kafka', () => {
       sender: { kind: 'email', value: 'ada@customer.test', verified: false },
       authenticity: { dmarc: expect.any(String) as string },
     });
+  }, 30_000);
+
+  it('offers STARTTLS when a certificate is configured, and takes mail over it', async () => {
+    const tlsKeyFile = join(storageDir, 'smtp.key');
+    const tlsCertFile = join(storageDir, 'smtp.crt');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        tlsKeyFile,
+        '-out',
+        tlsCertFile,
+      ],
+      { stdio: 'ignore' },
+    );
+    const tlsGateway = startGateway(kafka, 5_000, { tlsKeyFile, tlsCertFile });
+    const port = await tlsGateway.listen();
+    const sendRequiringTls = (targetPort: number) => {
+      const transport = createTransport({
+        host: '127.0.0.1',
+        port: targetPort,
+        secure: false,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+      });
+      return transport
+        .sendMail({
+          envelope: { from: 'ada@customer.test', to: ['support@acme.test'] },
+          raw: plainMail('Sent over TLS', { messageId: '<tls1@customer.test>' }),
+        })
+        .finally(() => transport.close());
+    };
+    try {
+      expect((await sendRequiringTls(port)).response).toMatch(/^250 /);
+      await expectEventually(() =>
+        expect(received.map((message) => message.externalMessageId)).toContain(
+          '<tls1@customer.test>',
+        ),
+      );
+      // Without a certificate STARTTLS is not offered, so a client that insists is refused.
+      await expect(sendRequiringTls(gatewayPort)).rejects.toThrow(/STARTTLS/);
+    } finally {
+      await tlsGateway.close();
+    }
   }, 30_000);
 
   it('answers 451 while Kafka is unavailable; the sender’s retry then succeeds and nothing is lost', async () => {

@@ -104,6 +104,41 @@ describe('parseMail', () => {
     expect(plain.flags).toEqual({ autoReply: false, bounce: false, bulk: false });
   });
 
+  it('keeps a forwarded message (message/rfc822) apart from the customer’s own words', async () => {
+    const raw = Buffer.from(
+      [
+        'From: Bob <bob@customer.test>',
+        'To: support@acme.test',
+        'Subject: Fwd: invoice problem',
+        'Message-ID: <fwd1@customer.test>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="b1"',
+        '',
+        '--b1',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'See the mail below, please help.',
+        '--b1',
+        'Content-Type: message/rfc822',
+        'Content-Disposition: inline',
+        '',
+        'From: Shop <billing@shop.test>',
+        'Subject: Your invoice',
+        'Message-ID: <inv@shop.test>',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Invoice 42: you owe 100 EUR.',
+        '--b1--',
+        '',
+      ].join('\r\n'),
+    );
+    const parsed = await parseMail(raw);
+    expect(parsed.replyText).toBe('See the mail below, please help.');
+    expect(parsed.quotedText).toContain('From:    Shop <billing@shop.test>');
+    expect(parsed.quotedText).toContain('Invoice 42: you owe 100 EUR.');
+    expect(parsed.text).toContain('Invoice 42');
+  });
+
   it('rejects hostile MIME with a clear reason instead of crashing', async () => {
     const nested = await parseMail(deeplyNestedMail(80)).catch((error: unknown) => error);
     expect(nested).toBeInstanceOf(MailParseError);
