@@ -5,3 +5,4 @@ export * from './platform-stand-in';
 export * from './smtp-relay-stand-in';
 export * from './imap-server-stand-in';
 export { freePort } from '@switchboard/stack';
+export * from './chromium';

@@ -104,14 +104,16 @@ export function startMetaGraphStandIn(): Promise<PlatformStandIn> {
   });
 }
 
-/** Telegram Bot API: `{ok:true, result:{message_id}}`. */
+/** Telegram Bot API: `{ok:true, result:{message_id}}`; answerCallbackQuery `{ok:true, result:true}`. */
 export function startTelegramStandIn(): Promise<PlatformStandIn> {
-  return startStandIn((_request, sequence) => ({
+  return startStandIn((request, sequence) => ({
     status: 200,
-    body: {
-      ok: true,
-      result: { message_id: 1000 + sequence, date: Math.floor(Date.now() / 1000) },
-    },
+    body: request.path.endsWith('/answerCallbackQuery')
+      ? { ok: true, result: true }
+      : {
+          ok: true,
+          result: { message_id: 1000 + sequence, date: Math.floor(Date.now() / 1000) },
+        },
   }));
 }
 
@@ -154,6 +156,15 @@ export const PlatformErrors = {
   telegramForbidden: (): StandInReply => ({
     status: 403,
     body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+  }),
+  telegramCallbackQueryTooOld: (): StandInReply => ({
+    status: 400,
+    body: {
+      ok: false,
+      error_code: 400,
+      description:
+        'Bad Request: query is too old and response timeout expired or query ID is invalid',
+    },
   }),
   xRateLimited: (): StandInReply => ({
     status: 429,

@@ -1,11 +1,10 @@
-import { loadConfig } from '@switchboard/config';
 import { runService } from '@switchboard/service-kit';
 import { AppModule } from './app.module';
-import { chatGatewayEnvSchema } from './config/chat-gateway.config';
+import { loadChatGatewayConfig } from './config/chat-gateway.config';
 
 void runService({
   serviceName: 'chat-gateway',
-  loadConfig: () => loadConfig(chatGatewayEnvSchema),
+  loadConfig: () => loadChatGatewayConfig(),
   createModule: (config) => AppModule.forRoot(config),
   httpPort: (config) => config.HTTP_PORT,
   httpHost: (config) => config.HTTP_HOST,

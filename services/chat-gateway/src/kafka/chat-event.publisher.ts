@@ -1,0 +1,45 @@
+import {
+  type DeliveryStatus,
+  encodeEnvelope,
+  type InboundMessage,
+  threadPartitionKey,
+} from '@switchboard/events';
+import type { MessageProducer } from '@switchboard/kafka';
+
+export interface ChatTopics {
+  inboundMessages: string;
+  outboundMessages: string;
+  deliveryStatus: string;
+}
+
+/**
+ * Where the gateway's events go. Resolves once Kafka acknowledged; rejects with
+ * KafkaUnavailableError when it could not (the visitor is then told to retry).
+ */
+export interface ChatEventPublisher {
+  publishInbound(message: InboundMessage): Promise<void>;
+  publishStatus(status: DeliveryStatus): Promise<void>;
+}
+
+export class KafkaChatEventPublisher implements ChatEventPublisher {
+  constructor(
+    private readonly producer: MessageProducer,
+    private readonly topics: ChatTopics,
+  ) {}
+
+  async publishInbound(message: InboundMessage): Promise<void> {
+    await this.producer.send(this.topics.inboundMessages, [
+      {
+        key: threadPartitionKey(message.tenantId, message.channel, message.threadKey),
+        value: encodeEnvelope(message),
+      },
+    ]);
+  }
+
+  async publishStatus(status: DeliveryStatus): Promise<void> {
+    // Keyed like the outbound topic (by conversation), so a message's statuses stay in order.
+    await this.producer.send(this.topics.deliveryStatus, [
+      { key: status.conversationId, value: encodeEnvelope(status) },
+    ]);
+  }
+}

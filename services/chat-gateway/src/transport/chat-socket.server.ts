@@ -1,0 +1,255 @@
+import type { Server as HttpServer } from 'node:http';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { RedisClient } from '@switchboard/redis';
+import { REDIS_CLIENT, ROOT_LOGGER } from '@switchboard/service-kit';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import type { ChatTenant } from '../config/chat-tenants.config';
+import { SendVisitorMessageUseCase } from '../inbound/send-visitor-message.usecase';
+import { AcknowledgeAgentRepliesUseCase } from '../outbound/acknowledge-agent-replies.usecase';
+import type { ReplyMailbox } from '../outbound/reply-mailbox.store';
+import { type AgentMessageEvent, toAgentMessageEvent } from '../outbound/visitor-push';
+import { StartVisitorSessionUseCase } from '../sessions/start-visitor-session.usecase';
+import type { VisitorSession } from '../sessions/visitor-session.store';
+import { ChatError } from '../shared/chat-error';
+import { CHAT_LIMITS, type ChatLimits, REPLY_MAILBOX } from '../shared/tokens';
+import { SocketRoomPush, threadRoom } from './socket-room.push';
+import {
+  parseHandshake,
+  parseMessageIds,
+  parseSendMessage,
+  parseTyping,
+} from './visitor-payload.parser';
+
+interface VisitorSocketData {
+  session: VisitorSession;
+  tenant: ChatTenant;
+  newToken?: string;
+  clientIp: string;
+}
+interface WireError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+/** Visitor events are untrusted: their payloads arrive as unknown and are parsed. */
+type ClientToServerEvents = Record<string, (payload: unknown, ack: unknown) => void>;
+interface ServerToClientEvents {
+  session: (session: {
+    sessionToken?: string;
+    visitorId: string;
+    verified: boolean;
+    offline: boolean;
+    prechatTopics: string[];
+  }) => void;
+  'agent:message': (message: AgentMessageEvent) => void;
+  'chat:error': (error: WireError & { event: string }) => void;
+}
+type VisitorSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  VisitorSocketData
+>;
+type Ack = (answer: unknown) => void;
+
+/**
+ * The visitor WebSocket endpoint (socket.io on the service's HTTP port, path /chat/socket).
+ * Transport only: it turns socket events into use-case calls and every failure into a clear
+ * error answer; it never lets a visitor's input throw past it.
+ */
+@Injectable()
+export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private io: Server | undefined;
+  private adapterClients: RedisClient[] = [];
+  private readonly logger: Logger;
+  private readonly onSignal = (): void => {
+    // The HTTP server's graceful close waits for every upgraded socket; visitors reconnect to
+    // another replica and lose nothing (unacked replies stay in the mailbox).
+    this.io?.local.disconnectSockets(true);
+  };
+
+  constructor(
+    private readonly httpAdapterHost: HttpAdapterHost,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
+    @Inject(REPLY_MAILBOX) private readonly mailbox: ReplyMailbox,
+    @Inject(CHAT_LIMITS) private readonly limits: ChatLimits,
+    private readonly startSession: StartVisitorSessionUseCase,
+    private readonly sendMessage: SendVisitorMessageUseCase,
+    private readonly acknowledge: AcknowledgeAgentRepliesUseCase,
+    private readonly push: SocketRoomPush,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.logger = rootLogger.child({ component: 'visitor-sockets' });
+  }
+
+  onApplicationBootstrap(): void {
+    const httpServer = this.httpAdapterHost.httpAdapter.getHttpServer() as HttpServer;
+    // The Redis adapter needs its own connections (one of them subscribes); they may queue
+    // commands until connected, unlike the fail-fast shared client.
+    const pub = this.redis.duplicate({ enableOfflineQueue: true });
+    const sub = this.redis.duplicate({ enableOfflineQueue: true });
+    for (const client of [pub, sub]) client.on('error', () => undefined);
+    this.adapterClients = [pub, sub];
+    const io = new Server(httpServer, {
+      path: '/chat/socket',
+      // WebSocket only: long-polling would need sticky sessions across replicas, and every
+      // browser the widget supports speaks WebSocket.
+      transports: ['websocket'],
+      // Room broadcasts reach sockets on every replica through Redis pub/sub. Connection-state
+      // recovery is not enabled: this adapter cannot restore sessions across replicas, so the
+      // mailbox of unacknowledged replies (with our own message ids) is what recovers a visitor.
+      adapter: createAdapter(pub, sub, { key: `${this.limits.redisKeyPrefix}chat-socket.io` }),
+      // A bound on one frame; the message limit itself is checked (with a clear answer) below.
+      maxHttpBufferSize: Math.max(64 * 1024, this.limits.maxMessageBytes * 8),
+      serveClient: false,
+    });
+    io.use((socket, next) => {
+      this.admit(socket as VisitorSocket).then(
+        () => next(),
+        (error: unknown) => next(this.connectError(error)),
+      );
+    });
+    io.on('connection', (socket) => this.onConnection(socket as VisitorSocket));
+    this.io = io;
+    this.push.attach(io);
+    process.once('SIGTERM', this.onSignal);
+    process.once('SIGINT', this.onSignal);
+  }
+
+  private async admit(socket: VisitorSocket): Promise<void> {
+    const handshake = parseHandshake(socket.handshake.auth);
+    const clientIp = socket.handshake.address;
+    const started = await this.startSession.execute({
+      tenantId: handshake.tenantId,
+      origin: socket.handshake.headers.origin,
+      clientIp,
+      sessionToken: handshake.sessionToken,
+      identity: handshake.identity,
+      prechat: handshake.prechat,
+    });
+    socket.data = { ...started, clientIp };
+  }
+
+  private onConnection(socket: VisitorSocket): void {
+    const { session, tenant, newToken } = socket.data;
+    void socket.join(threadRoom(session.tenantId, session.threadKey));
+    socket.emit('session', {
+      ...(newToken !== undefined ? { sessionToken: newToken } : {}),
+      visitorId: session.visitorId,
+      verified: session.verified,
+      offline: tenant.offline,
+      prechatTopics: tenant.prechatTopics,
+    });
+    this.handle(socket, 'message:send', async (payload) => {
+      const { clientMessageId, text } = parseSendMessage(payload, this.limits.maxMessageBytes);
+      const accepted = await this.sendMessage.execute({
+        session: socket.data.session,
+        tenant: socket.data.tenant,
+        clientIp: socket.data.clientIp,
+        clientMessageId,
+        text,
+      });
+      return {
+        ok: true,
+        clientMessageId,
+        messageId: accepted.messageId,
+        duplicate: accepted.duplicate,
+      };
+    });
+    this.handle(socket, 'message:ack', async (payload) => {
+      await this.acknowledge.delivered(socket.data.session, parseMessageIds(payload));
+      return { ok: true };
+    });
+    this.handle(socket, 'message:read', async (payload) => {
+      await this.acknowledge.read(socket.data.session, parseMessageIds(payload));
+      return { ok: true };
+    });
+    this.handle(socket, 'typing', async (payload) => {
+      await this.push.publishVisitorTyping(socket.data.session, parseTyping(payload));
+      return { ok: true };
+    });
+    socket.onAny((event: unknown) => {
+      if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) {
+        socket.emit('chat:error', {
+          event: String(event),
+          ...new ChatError('invalid_payload', `unknown event "${String(event)}"`).toWire(),
+        });
+      }
+    });
+    void this.sendPending(socket);
+  }
+
+  /** Whatever the visitor has not acknowledged yet, oldest first. */
+  private async sendPending(socket: VisitorSocket): Promise<void> {
+    const { session } = socket.data;
+    try {
+      const replies = await this.mailbox.pending(session.tenantId, session.threadKey);
+      for (const reply of replies) socket.emit('agent:message', toAgentMessageEvent(reply));
+    } catch (error) {
+      // The replies stay in the mailbox and go out on the next connection.
+      this.logger.warn({ err: error }, 'pending replies not sent');
+    }
+  }
+
+  /**
+   * Runs one visitor event and answers through its ack callback, or with a `chat:error` event
+   * when the client sent no callback. Unexpected failures become "retry later", never a crash.
+   */
+  private handle(
+    socket: VisitorSocket,
+    event: string,
+    run: (payload: unknown) => Promise<object>,
+  ): void {
+    socket.on(event, (payload: unknown, ack: unknown) => {
+      run(payload).then(
+        (answer) => {
+          if (typeof ack === 'function') (ack as Ack)(answer);
+        },
+        (error: unknown) => {
+          const wire = this.asChatError(error, event).toWire();
+          if (typeof ack === 'function') (ack as Ack)({ ok: false, error: wire });
+          else socket.emit('chat:error', { event, ...wire });
+        },
+      );
+    });
+  }
+
+  private asChatError(error: unknown, context: string): ChatError {
+    if (error instanceof ChatError) return error;
+    this.logger.error({ err: error, context }, 'visitor request failed');
+    return new ChatError(
+      'temporarily_unavailable',
+      'something went wrong on our side; retry later',
+      true,
+    );
+  }
+
+  private connectError(error: unknown): Error {
+    const chatError = this.asChatError(error, 'handshake');
+    const connectError = new Error(chatError.message) as Error & { data: unknown };
+    connectError.data = chatError.toWire();
+    return connectError;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    process.off('SIGTERM', this.onSignal);
+    process.off('SIGINT', this.onSignal);
+    this.io?.local.disconnectSockets(true);
+    // Closes the adapter's subscriptions but not the HTTP server, which Nest closes itself.
+    await this.io?.of('/').adapter.close();
+    this.io?.engine.close();
+    await Promise.all(
+      this.adapterClients.map((client) => client.quit().catch(() => client.disconnect())),
+    );
+  }
+}
+
+const KNOWN_EVENTS = new Set(['message:send', 'message:ack', 'message:read', 'typing']);
