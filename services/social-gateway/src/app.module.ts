@@ -32,6 +32,7 @@ import { RedisSeenDeliveryStore } from './state/seen-delivery.store';
 import { RedisSentMessageIndex } from './state/sent-message.index';
 import { RedisServiceWindowStore } from './state/service-window.store';
 import { MetaWebhookController } from './webhooks/meta-webhook.controller';
+import { TelegramCallbackAnswerer } from './webhooks/telegram-callback.answerer';
 import { TelegramWebhookController } from './webhooks/telegram-webhook.controller';
 import { XWebhookController } from './webhooks/x-webhook.controller';
 
@@ -131,6 +132,15 @@ export class AppModule {
               metrics,
               clock,
               logger.child({ component: 'outbound' }),
+            ),
+        },
+        {
+          provide: TelegramCallbackAnswerer,
+          inject: [ROOT_LOGGER],
+          useFactory: (logger: Logger) =>
+            new TelegramCallbackAnswerer(
+              config.TELEGRAM_API_BASE_URL,
+              logger.child({ component: 'telegram-callbacks' }),
             ),
         },
         OutboundMessageConsumer,

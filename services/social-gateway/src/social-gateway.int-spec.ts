@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@switchboard/config';
 import {
+  type Attachment,
   type DeliveryStatus,
   decodeEnvelope,
   deliveryStatusSchema,
@@ -28,12 +29,15 @@ import {
   startTelegramStandIn,
   startXStandIn,
   type TestContext,
+  waitForHttpStatus,
 } from '@switchboard/testing';
+import pino from 'pino';
 import { AppModule } from './app.module';
 import { parseSocialAccounts } from './config/social-accounts.config';
 import { type SocialGatewayConfig, socialGatewayEnvSchema } from './config/social-gateway.config';
 import { systemClock } from './shared/clock';
 import type { SocialGatewayWiring } from './social-gateway.wiring';
+import { TelegramCallbackAnswerer } from './webhooks/telegram-callback.answerer';
 
 /**
  * The gateway in-process on the real Kafka and Redis of the local stack; only the platforms
@@ -54,12 +58,16 @@ xApps:
 accounts:
   - { channel: whatsapp, tenantId: ${tenantA}, appId: app-a, phoneNumberId: 'pn-a', accessToken: wa-token-a }
   - { channel: messenger, tenantId: ${tenantB}, appId: app-b, pageId: 'page-b', accessToken: page-token-b }
+  - { channel: instagram, tenantId: ${tenantB}, appId: app-b, instagramAccountId: 'ig-b', accessToken: ig-token-b }
   - { channel: telegram, tenantId: ${tenantA}, botId: '4242', botToken: '4242:bot-token-a', webhookSecret: ${TELEGRAM_SECRET} }
   - { channel: x, tenantId: ${tenantB}, appId: x-app, userId: 'x-us', accessToken: x-token-b }
 `;
 
 const signMeta = (body: string, secret = META_SECRET) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+const signX = (body: string) =>
+  `sha256=${createHmac('sha256', X_SECRET).update(body).digest('base64')}`;
 
 function whatsAppText(
   id: string,
@@ -178,6 +186,8 @@ describe('social gateway on the real stack', () => {
     app = await startApp(config);
     baseUrl = await app.getUrl();
     baseUrl = baseUrl.replace('[::1]', '127.0.0.1');
+    // As behind a load balancer: no webhook before Redis and Kafka answer (until then it is a 503).
+    await waitForHttpStatus(`${baseUrl}/health/ready`, 200);
   }, 60_000);
 
   afterAll(async () => {
@@ -555,6 +565,333 @@ describe('social gateway on the real stack', () => {
     );
   });
 
+  /** Sends an outbound message of tenant B and waits for its `sent` status; returns the platform id. */
+  async function sendAndAwaitSent(
+    fields: Pick<OutboundMessage, 'messageId' | 'channel' | 'threadKey' | 'text'> &
+      Partial<OutboundMessage>,
+    recipient: string,
+  ): Promise<string> {
+    await sendOutbound({ tenantId: tenantB, ...fields }, recipient);
+    await expectEventually(() =>
+      expect(
+        statuses.find((s) => s.messageId === fields.messageId && s.status === 'sent'),
+      ).toBeDefined(),
+    );
+    return (
+      statuses.find((s) => s.messageId === fields.messageId && s.status === 'sent')
+        ?.externalMessageId ?? ''
+    );
+  }
+
+  const readsOf = (messageId: string) =>
+    statuses.filter((s) => s.messageId === messageId && s.status === 'read');
+
+  it('turns X mark-read events into read statuses up to the last message read, each once', async () => {
+    const first = await sendAndAwaitSent(
+      { messageId: 'out-x-read-1', channel: 'x', threadKey: 'x-us:reader', text: 'first' },
+      'reader',
+    );
+    await sendAndAwaitSent(
+      { messageId: 'out-x-read-2', channel: 'x', threadKey: 'x-us:reader', text: 'second' },
+      'reader',
+    );
+    const second = statuses.find((s) => s.messageId === 'out-x-read-2')?.externalMessageId ?? '';
+    const markRead = (lastReadId: string, readerId = 'reader') =>
+      JSON.stringify({
+        for_user_id: 'x-us',
+        direct_message_mark_read_events: [
+          {
+            created_timestamp: String(Date.now()),
+            sender_id: readerId,
+            target: { recipient_id: 'x-us' },
+            last_read_event_id: lastReadId,
+          },
+        ],
+      });
+    const postRead = async (body: string) =>
+      (
+        await post('/webhooks/x/x-app', body, { 'x-twitter-webhooks-signature': signX(body) })
+      ).json();
+
+    // Read up to the first message: the second, sent before this report arrived, stays unread.
+    expect(await postRead(markRead(first))).toMatchObject({ statuses: 1 });
+    await expectEventually(() =>
+      expect(readsOf('out-x-read-1')).toMatchObject([
+        { tenantId: tenantB, conversationId: 'conv-out-x-read-1', externalMessageId: first },
+      ]),
+    );
+    // A redelivered report, and our own account reading, report nothing more.
+    expect(await postRead(markRead(first))).toMatchObject({ statuses: 0 });
+    expect(await postRead(markRead(second, 'x-us'))).toMatchObject({ statuses: 0, skipped: 1 });
+    expect(await postRead(markRead(second))).toMatchObject({ statuses: 1 });
+    await expectEventually(() => expect(readsOf('out-x-read-2')).toHaveLength(1));
+    expect(readsOf('out-x-read-1')).toHaveLength(1);
+  });
+
+  it('turns Messenger read watermarks and Instagram reads into read statuses of our messages', async () => {
+    await sendAndAwaitSent(
+      { messageId: 'out-ms-read', channel: 'messenger', threadKey: 'page-b:psid-9', text: 'hi' },
+      'psid-9',
+    );
+    const messengerRead = JSON.stringify({
+      object: 'page',
+      entry: [
+        {
+          id: 'page-b',
+          time: Date.now(),
+          messaging: [
+            {
+              sender: { id: 'psid-9' },
+              recipient: { id: 'page-b' },
+              timestamp: Date.now(),
+              read: { watermark: Date.now() },
+            },
+          ],
+        },
+      ],
+    });
+    const postMetaB = async (body: string) =>
+      (
+        await post('/webhooks/meta/app-b', body, {
+          'x-hub-signature-256': signMeta(body, OTHER_META_SECRET),
+        })
+      ).json();
+    expect(await postMetaB(messengerRead)).toMatchObject({ statuses: 1 });
+    await expectEventually(() =>
+      expect(readsOf('out-ms-read')).toMatchObject([{ channel: 'messenger', tenantId: tenantB }]),
+    );
+
+    const igFirst = await sendAndAwaitSent(
+      { messageId: 'out-ig-read-1', channel: 'instagram', threadKey: 'ig-b:igsid-3', text: 'a' },
+      'igsid-3',
+    );
+    await sendAndAwaitSent(
+      { messageId: 'out-ig-read-2', channel: 'instagram', threadKey: 'ig-b:igsid-3', text: 'b' },
+      'igsid-3',
+    );
+    const instagramRead = JSON.stringify({
+      object: 'instagram',
+      entry: [
+        {
+          id: 'ig-b',
+          time: Date.now(),
+          messaging: [
+            {
+              sender: { id: 'igsid-3' },
+              recipient: { id: 'ig-b' },
+              timestamp: Date.now(),
+              read: { mid: igFirst },
+            },
+          ],
+        },
+      ],
+    });
+    expect(await postMetaB(instagramRead)).toMatchObject({ statuses: 1 });
+    await expectEventually(() =>
+      expect(readsOf('out-ig-read-1')).toMatchObject([{ channel: 'instagram' }]),
+    );
+    expect(readsOf('out-ig-read-2')).toEqual([]);
+  });
+
+  it('sends attachments as media messages on each platform, and refuses what a platform cannot take', async () => {
+    const attachment = (
+      filename: string,
+      contentType: string,
+      extra: Partial<Attachment> = {},
+    ) => ({
+      filename,
+      contentType,
+      sizeBytes: 4096,
+      inline: false,
+      platformMediaUrl: `https://files.example/${filename}`,
+      ...extra,
+    });
+    const photo = attachment('photo.jpg', 'image/jpeg');
+    const contract = attachment('contract.pdf', 'application/pdf');
+
+    // WhatsApp (window open since the customer wrote): caption on the image, document by media id.
+    const waBefore = meta.requests.length;
+    await sendOutbound(
+      {
+        messageId: 'out-wa-media',
+        channel: 'whatsapp',
+        threadKey: 'pn-a:4917',
+        text: 'Here you go',
+        attachments: [photo, { ...contract, platformMediaId: 'wa-media-7' }],
+      },
+      '4917',
+    );
+    await expectEventually(() =>
+      expect(statuses.find((s) => s.messageId === 'out-wa-media')?.status).toBe('sent'),
+    );
+    expect(meta.requests.slice(waBefore).map((r) => r.body)).toEqual([
+      expect.objectContaining({
+        to: '4917',
+        type: 'image',
+        image: { link: 'https://files.example/photo.jpg', caption: 'Here you go' },
+      }),
+      expect.objectContaining({
+        type: 'document',
+        document: { id: 'wa-media-7', filename: 'contract.pdf' },
+      }),
+    ]);
+
+    // Messenger has no captions: the text, then the attachment by URL.
+    const messengerBefore = meta.requests.length;
+    await sendAndAwaitSent(
+      {
+        messageId: 'out-ms-media',
+        channel: 'messenger',
+        threadKey: 'page-b:psid-9',
+        text: 'The contract',
+        attachments: [contract],
+      },
+      'psid-9',
+    );
+    expect(meta.requests.slice(messengerBefore).map((r) => [r.path, r.body])).toEqual([
+      ['/page-b/messages', expect.objectContaining({ message: { text: 'The contract' } })],
+      [
+        '/page-b/messages',
+        expect.objectContaining({
+          message: {
+            attachment: {
+              type: 'file',
+              payload: { url: 'https://files.example/contract.pdf', is_reusable: false },
+            },
+          },
+        }),
+      ],
+    ]);
+
+    // Telegram: sendPhoto with the caption, then sendDocument, both by URL.
+    const telegramBefore = telegram.requests.length;
+    await sendOutbound(
+      {
+        messageId: 'out-tg-media',
+        channel: 'telegram',
+        threadKey: '4242:900',
+        text: 'Photo and contract',
+        attachments: [photo, contract],
+      },
+      '900',
+    );
+    await expectEventually(() =>
+      expect(statuses.find((s) => s.messageId === 'out-tg-media')?.status).toBe('sent'),
+    );
+    expect(telegram.requests.slice(telegramBefore).map((r) => [r.path, r.body])).toEqual([
+      [
+        '/bot4242:bot-token-a/sendPhoto',
+        {
+          chat_id: '900',
+          photo: 'https://files.example/photo.jpg',
+          caption: 'Photo and contract',
+        },
+      ],
+      [
+        '/bot4242:bot-token-a/sendDocument',
+        { chat_id: '900', document: 'https://files.example/contract.pdf' },
+      ],
+    ]);
+
+    // What a platform cannot take fails with a clear code, and nothing of the reply is sent.
+    const requestsBefore = meta.requests.length + x.requests.length;
+    await sendOutbound(
+      {
+        messageId: 'out-x-media',
+        channel: 'x',
+        threadKey: 'x-us:cust',
+        text: 'with a photo',
+        attachments: [photo],
+        tenantId: tenantB,
+      },
+      'cust',
+    );
+    await sendOutbound(
+      {
+        messageId: 'out-ig-zip',
+        channel: 'instagram',
+        threadKey: 'ig-b:igsid-3',
+        text: 'logs',
+        attachments: [attachment('logs.zip', 'application/zip')],
+        tenantId: tenantB,
+      },
+      'igsid-3',
+    );
+    await expectEventually(() => {
+      expect(statuses.find((s) => s.messageId === 'out-x-media')).toMatchObject({
+        status: 'failed',
+        errorCode: 'attachments_not_supported',
+      });
+      expect(statuses.find((s) => s.messageId === 'out-ig-zip')).toMatchObject({
+        status: 'failed',
+        errorCode: 'attachment_type_not_supported',
+        errorMessage: 'instagram does not accept application/zip files (logs.zip)',
+      });
+    });
+    expect(meta.requests.length + x.requests.length).toBe(requestsBefore);
+  });
+
+  const telegramCallback = (callbackQueryId: string, updateId: number) =>
+    JSON.stringify({
+      update_id: updateId,
+      callback_query: {
+        id: callbackQueryId,
+        from: { id: 900, first_name: 'Tg' },
+        data: 'opt_1',
+        message: { message_id: 7, chat: { id: 900, type: 'private' } },
+      },
+    });
+  const callbackAnswers = (callbackQueryId: string) =>
+    telegram.requests.filter(
+      (r) =>
+        r.path === '/bot4242:bot-token-a/answerCallbackQuery' &&
+        JSON.stringify(r.body) === JSON.stringify({ callback_query_id: callbackQueryId }),
+    );
+
+  it('answers Telegram callback queries once the update is on Kafka; a failed answer never blocks the ack', async () => {
+    const headers = { 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET };
+    const answered = await post('/webhooks/telegram/4242', telegramCallback('cbq-1', 501), headers);
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toMatchObject({ produced: 1 });
+    await expectEventually(() => {
+      expect(inboundIds()).toContain('callback:cbq-1');
+      expect(callbackAnswers('cbq-1')).toHaveLength(1);
+    });
+
+    telegram.failNext(PlatformErrors.telegramCallbackQueryTooOld());
+    const refused = await post('/webhooks/telegram/4242', telegramCallback('cbq-2', 502), headers);
+    expect(refused.status).toBe(200);
+    await expectEventually(() => {
+      expect(inboundIds()).toContain('callback:cbq-2');
+      expect(callbackAnswers('cbq-2')).toHaveLength(1);
+    });
+    // The gateway still serves webhooks normally after the failed answer.
+    await sendMarker('wamid.marker-after-callback');
+
+    // What a failed answer logs: Telegram's code and reason, the bot id, never the bot token.
+    const lines: string[] = [];
+    const answerer = new TelegramCallbackAnswerer(
+      telegram.url,
+      pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }),
+    );
+    telegram.failNext(PlatformErrors.telegramCallbackQueryTooOld());
+    const bot = parseSocialAccounts(accountsYaml('t', 'u')).accounts.find(
+      (account) => account.channel === 'telegram',
+    );
+    if (bot?.channel !== 'telegram') throw new Error('the test accounts have a Telegram bot');
+    answerer.answerInBackground(bot, 'cbq-logged');
+    await answerer.beforeApplicationShutdown();
+    expect(lines).toHaveLength(1);
+    const logged = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(logged).toMatchObject({
+      botId: '4242',
+      callbackQueryId: 'cbq-logged',
+      errorCode: '400',
+    });
+    expect(logged.msg).toMatch(/^answerCallbackQuery failed/);
+    expect(lines[0]).not.toContain('bot-token-a');
+  });
+
   it('refuses with 503 while Kafka is down and marks nothing seen, so the redelivery is produced', async () => {
     const down = await startApp({
       ...config,
@@ -572,6 +909,14 @@ describe('social gateway on the real stack', () => {
       );
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('5');
+      // A callback button is answered only once its update is on Kafka: not on a 503.
+      const callback = await post(
+        '/webhooks/telegram/4242',
+        telegramCallback('cbq-down', 503),
+        { 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET },
+        downUrl,
+      );
+      expect(callback.status).toBe(503);
       // The platform redelivers, this time to a healthy replica.
       expect(
         await (
@@ -579,6 +924,7 @@ describe('social gateway on the real stack', () => {
         ).json(),
       ).toMatchObject({ produced: 1 });
       await expectEventually(() => expect(inboundIds()).toContain('wamid.while-down'));
+      expect(callbackAnswers('cbq-down')).toEqual([]);
     } finally {
       await down.close();
     }

@@ -1,9 +1,9 @@
 import type { DeliveryStatus, InboundMessage } from '@switchboard/events';
 import type { Logger } from 'pino';
 import { type AccountDirectory, belongsToSigner } from '../accounts/account-directory';
-import type { SocialAccount } from '../config/social-accounts.config';
+import type { SocialAccount, SocialChannel } from '../config/social-accounts.config';
 import type { SocialEventPublisher } from '../kafka/social-event.publisher';
-import type { NormalisedUpdate } from '../normalisers/normalised-update.type';
+import type { NormalisedUpdate, ReadWatermarkDraft } from '../normalisers/normalised-update.type';
 import { inboundMessageId } from '../shared/message-id.util';
 import type { SocialMetrics, WebhookPlatform } from '../shared/social-metrics';
 import type { SeenDeliveryStore } from '../state/seen-delivery.store';
@@ -49,8 +49,12 @@ export class AcceptWebhookUpdatesUseCase {
     const statuses: DeliveryStatus[] = [];
     const readsToForget: {
       tenantId: string;
-      update: Extract<NormalisedUpdate, { outcome: 'read-watermark' }>;
+      channel: SocialChannel;
+      threadKey: string;
+      watermark: Date;
     }[] = [];
+    // A message sent as several platform messages (text, then media) is read once, not per part.
+    const reportedReads = new Set<string>();
     let skipped = 0;
 
     for (const update of command.updates) {
@@ -129,13 +133,17 @@ export class AcceptWebhookUpdatesUseCase {
           break;
         }
         case 'read-watermark': {
+          const { threadKey, readAt } = update.read;
+          const watermark = await this.readWatermark(tenantId, update.channel, update.read);
           const refs = await this.sentIndex.unreadUpTo(
             tenantId,
             update.channel,
-            update.read.threadKey,
-            new Date(update.read.watermark),
+            threadKey,
+            watermark,
           );
           for (const ref of refs) {
+            if (reportedReads.has(`${tenantId}:${ref.messageId}`)) continue;
+            reportedReads.add(`${tenantId}:${ref.messageId}`);
             statuses.push({
               schemaVersion: 1,
               tenantId,
@@ -144,10 +152,11 @@ export class AcceptWebhookUpdatesUseCase {
               channel: update.channel,
               status: 'read',
               externalMessageId: ref.externalMessageId,
-              occurredAt: update.read.watermark,
+              occurredAt: readAt,
             });
           }
-          readsToForget.push({ tenantId, update });
+          if (refs.length === 0) this.metrics.webhookUpdate(platform, 'read_unmatched');
+          readsToForget.push({ tenantId, channel: update.channel, threadKey, watermark });
           break;
         }
       }
@@ -177,13 +186,8 @@ export class AcceptWebhookUpdatesUseCase {
         );
       }
     }
-    for (const { tenantId, update } of readsToForget) {
-      await this.sentIndex.forgetUnreadUpTo(
-        tenantId,
-        update.channel,
-        update.read.threadKey,
-        new Date(update.read.watermark),
-      );
+    for (const { tenantId, channel, threadKey, watermark } of readsToForget) {
+      await this.sentIndex.forgetUnreadUpTo(tenantId, channel, threadKey, watermark);
     }
     await this.seen.markSeen(fresh.map((candidate) => candidate.dedupeKey));
 
@@ -191,5 +195,28 @@ export class AcceptWebhookUpdatesUseCase {
     this.metrics.webhookUpdate(platform, 'duplicate', duplicates);
     this.metrics.webhookUpdate(platform, 'status', statuses.length);
     return { produced: fresh.length, duplicates, statuses: statuses.length, skipped };
+  }
+
+  /**
+   * Up to when a read report covers our sends in its thread. When it names the last message read
+   * and that message is ours (looked up in the same index that maps delivery statuses), its send
+   * time is exact: later sends stay unread even if they went out before the report arrived.
+   */
+  private async readWatermark(
+    tenantId: string,
+    channel: SocialChannel,
+    read: ReadWatermarkDraft,
+  ): Promise<Date> {
+    if (read.lastReadExternalMessageId !== undefined) {
+      const lastRead = await this.sentIndex.lookup(
+        tenantId,
+        channel,
+        read.lastReadExternalMessageId,
+      );
+      if (lastRead?.sentAt !== undefined && lastRead.threadKey === read.threadKey) {
+        return new Date(lastRead.sentAt);
+      }
+    }
+    return new Date(read.watermark);
   }
 }

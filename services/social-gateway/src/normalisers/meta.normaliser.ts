@@ -126,6 +126,8 @@ function normaliseMessagingEvent(
 
   const read = asObject(event.read);
   if (read !== undefined) {
+    // Messenger sends a watermark; Instagram names the last message read (`mid`) instead.
+    const lastReadMid = asString(read.mid);
     const watermark = asString(read.watermark) ?? asString(event.timestamp);
     if (watermark === undefined)
       return { outcome: 'ignored', reason: `${channel} read without watermark` };
@@ -133,7 +135,12 @@ function normaliseMessagingEvent(
       outcome: 'read-watermark',
       channel,
       accountId,
-      read: { threadKey, watermark: epochToIso(watermark, 'milliseconds', receivedAt) },
+      read: {
+        threadKey,
+        watermark: epochToIso(watermark, 'milliseconds', receivedAt),
+        readAt: occurredAt,
+        ...(lastReadMid !== undefined && { lastReadExternalMessageId: lastReadMid }),
+      },
     };
   }
   const reaction = asObject(event.reaction);

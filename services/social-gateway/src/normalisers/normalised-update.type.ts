@@ -13,10 +13,18 @@ export interface StatusDraft {
   errorMessage?: string;
 }
 
-/** Messenger and Instagram report reads as "everything sent in this thread before `watermark`". */
+/**
+ * Messenger, Instagram and X report reads per thread, not per message: "everything sent in this
+ * thread up to `watermark`" (Messenger), or "up to the message `lastReadExternalMessageId`"
+ * (Instagram, X). When that message is one of ours, its recorded send time is the precise
+ * watermark; otherwise `watermark` is the normaliser's best estimate of it.
+ */
 export interface ReadWatermarkDraft {
   threadKey: string;
   watermark: string;
+  /** When the customer read (the statuses' occurredAt). */
+  readAt: string;
+  lastReadExternalMessageId?: string;
 }
 
 /**

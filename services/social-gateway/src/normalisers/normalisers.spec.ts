@@ -1,7 +1,7 @@
 import { normaliseMetaWebhook } from './meta.normaliser';
 import type { NormalisedUpdate } from './normalised-update.type';
 import { normaliseTelegramUpdate } from './telegram.normaliser';
-import { normaliseXEvent } from './x.normaliser';
+import { normaliseXEvent, snowflakeTime } from './x.normaliser';
 
 const now = new Date('2026-01-10T12:00:00.000Z');
 
@@ -336,12 +336,42 @@ describe('Messenger and Instagram normaliser', () => {
     expect(
       delivered.map((update) => update.outcome === 'status' && update.status.externalMessageId),
     ).toEqual(['m_a', 'm_b']);
-    expect(normaliseMetaWebhook(messaging({ read: { watermark: 1768046400000 } }), now)).toEqual([
+    expect(
+      normaliseMetaWebhook(
+        messaging({ timestamp: 1768046460000, read: { watermark: 1768046400000 } }),
+        now,
+      ),
+    ).toEqual([
       {
         outcome: 'read-watermark',
         channel: 'messenger',
         accountId: 'page-1',
-        read: { threadKey: 'page-1:psid-7', watermark: '2026-01-10T12:00:00.000Z' },
+        read: {
+          threadKey: 'page-1:psid-7',
+          watermark: '2026-01-10T12:00:00.000Z',
+          readAt: '2026-01-10T12:01:00.000Z',
+        },
+      },
+    ]);
+  });
+
+  it('maps an Instagram read of one message id to a read up to that message', () => {
+    expect(
+      normaliseMetaWebhook(
+        messaging({ timestamp: 1768046460000, read: { mid: 'ig_ours_2' } }, 'instagram'),
+        now,
+      ),
+    ).toEqual([
+      {
+        outcome: 'read-watermark',
+        channel: 'instagram',
+        accountId: 'page-1',
+        read: {
+          threadKey: 'page-1:psid-7',
+          watermark: '2026-01-10T12:01:00.000Z',
+          readAt: '2026-01-10T12:01:00.000Z',
+          lastReadExternalMessageId: 'ig_ours_2',
+        },
       },
     ]);
   });
@@ -496,5 +526,51 @@ describe('X normaliser', () => {
     expect(normaliseXEvent({ for_user_id: 'us-1', hologram_events: [] }, now)[0]?.outcome).toBe(
       'unknown',
     );
+  });
+
+  const markRead = (readerId: string, lastReadId: string) => ({
+    for_user_id: 'us-1',
+    direct_message_mark_read_events: [
+      {
+        created_timestamp: '1768046460000',
+        sender_id: readerId,
+        target: { recipient_id: 'us-1' },
+        last_read_event_id: lastReadId,
+      },
+    ],
+  });
+
+  it("maps the customer's mark-read to a read up to the last event read", () => {
+    // 1945000000000000000 >> 22 = 463724136352 ms after X's epoch 1288834974657 (1752559111009).
+    expect(normaliseXEvent(markRead('cust-1', '1945000000000000000'), now)).toEqual([
+      {
+        outcome: 'read-watermark',
+        channel: 'x',
+        accountId: 'us-1',
+        read: {
+          threadKey: 'us-1:cust-1',
+          watermark: '2025-07-15T05:58:31.009Z',
+          readAt: '2026-01-10T12:01:00.000Z',
+          lastReadExternalMessageId: '1945000000000000000',
+        },
+      },
+    ]);
+  });
+
+  it('falls back to the read time for ids that are not snowflakes; ignores our own reads', () => {
+    const [update] = normaliseXEvent(markRead('cust-1', 'dm-7'), now);
+    expect(update?.outcome === 'read-watermark' && update.read.watermark).toBe(
+      '2026-01-10T12:01:00.000Z',
+    );
+    expect(snowflakeTime('12345')).toBeUndefined();
+    expect(normaliseXEvent(markRead('us-1', '1945000000000000000'), now)).toEqual([
+      { outcome: 'ignored', reason: 'x mark-read by our account' },
+    ]);
+    expect(
+      normaliseXEvent(
+        { for_user_id: 'us-1', direct_message_mark_read_events: [{ sender_id: 'cust-1' }] },
+        now,
+      )[0]?.outcome,
+    ).toBe('unknown');
   });
 });

@@ -244,3 +244,8 @@ function normaliseReaction(
   draft.reactionEmoji = emoji ?? '';
   return { outcome: 'message', channel: 'telegram', accountId: botId, message: draft };
 }
+
+/** The id of the callback query in an update, which the bot must answer (answerCallbackQuery). */
+export function telegramCallbackQueryId(payload: unknown): string | undefined {
+  return asString(asObject(asObject(payload)?.callback_query)?.id);
+}

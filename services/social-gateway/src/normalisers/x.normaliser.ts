@@ -25,8 +25,10 @@ const NON_MESSAGE_EVENTS = [
   'user_event',
   'tweet_delete_events',
   'direct_message_indicate_typing_events',
-  'direct_message_mark_read_events',
 ];
+
+/** X ids are snowflakes: milliseconds since this epoch, shifted left by 22 bits. */
+const SNOWFLAKE_EPOCH_MS = 1288834974657n;
 
 /**
  * X Account Activity API events. `for_user_id` is our subscribed account; a direct message whose
@@ -39,9 +41,14 @@ export function normaliseXEvent(payload: unknown, receivedAt: Date): NormalisedU
     return [{ outcome: 'unknown', reason: 'x event without for_user_id' }];
   }
   const users = asObject(body.users) ?? {};
-  const updates: NormalisedUpdate[] = asObjects(body.direct_message_events).map((event) =>
-    normaliseDirectMessage(accountId, event, users, receivedAt),
-  );
+  const updates: NormalisedUpdate[] = [
+    ...asObjects(body.direct_message_events).map((event) =>
+      normaliseDirectMessage(accountId, event, users, receivedAt),
+    ),
+    ...asObjects(body.direct_message_mark_read_events).map((event) =>
+      normaliseMarkRead(accountId, event, receivedAt),
+    ),
+  ];
   for (const name of NON_MESSAGE_EVENTS) {
     if (body[name] !== undefined) updates.push({ outcome: 'ignored', reason: `x ${name}` });
   }
@@ -106,4 +113,44 @@ function normaliseDirectMessage(
     );
   }
   return { outcome: 'message', channel: 'x', accountId, message: draft };
+}
+
+/**
+ * The customer read the conversation up to `last_read_event_id`. Reads by our own account (an
+ * agent opening the conversation in another X client) say nothing about our messages.
+ */
+function normaliseMarkRead(
+  accountId: string,
+  event: JsonObject,
+  receivedAt: Date,
+): NormalisedUpdate {
+  const readerId = asString(event.sender_id);
+  const lastReadId = asString(event.last_read_event_id);
+  if (readerId === undefined || lastReadId === undefined) {
+    return { outcome: 'unknown', reason: 'x mark-read without sender_id or last_read_event_id' };
+  }
+  if (readerId === accountId) return { outcome: 'ignored', reason: 'x mark-read by our account' };
+  const readAt = epochToIso(event.created_timestamp, 'milliseconds', receivedAt);
+  return {
+    outcome: 'read-watermark',
+    channel: 'x',
+    accountId,
+    read: {
+      threadKey: socialThreadKey(accountId, readerId),
+      // Used only when the id is not one of our sends (whose own send time is exact).
+      watermark: snowflakeTime(lastReadId) ?? readAt,
+      readAt,
+      lastReadExternalMessageId: lastReadId,
+    },
+  };
+}
+
+/** When X created the event with this id, or undefined for ids that are not snowflakes. */
+export function snowflakeTime(id: string): string | undefined {
+  if (!/^[0-9]{1,20}$/.test(id)) return undefined;
+  const ms = (BigInt(id) >> 22n) + SNOWFLAKE_EPOCH_MS;
+  // Ids too small to be snowflakes (old numeric ids) would land before X existed.
+  if (ms <= SNOWFLAKE_EPOCH_MS || ms > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  const date = new Date(Number(ms));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -12,6 +12,7 @@ import type { CustomerRef, ServiceWindowStore } from '../state/service-window.st
 import { DeliverOutboundMessageUseCase } from './deliver-outbound-message.usecase';
 import { PlatformProviderFactory } from './providers/platform-provider.factory';
 import type {
+  PlatformSendRequest,
   PlatformSendResult,
   SocialPlatformProvider,
 } from './providers/platform-provider.interface';
@@ -19,8 +20,10 @@ import type {
 const accounts = new AccountDirectory(
   parseSocialAccounts(`
 metaApps: [{ id: app, appSecret: app-secret-1, verifyToken: verify-token-1 }]
+xApps: [{ id: x-app, consumerSecret: x-secret-1 }]
 accounts:
   - { channel: whatsapp, tenantId: acme, appId: app, phoneNumberId: pn, accessToken: token-123 }
+  - { channel: x, tenantId: acme, appId: x-app, userId: xu, accessToken: token-456 }
 `),
 );
 
@@ -55,10 +58,15 @@ function setup(replies: PlatformSendResult[], lastCustomerMessageAt?: Date) {
     publishStatuses: async (statuses) => void published.push(...statuses),
   };
   let calls = 0;
+  const sentParts: PlatformSendRequest[] = [];
+  const remembered: string[] = [];
+  sentIndex.remember = async (_tenant, _channel, _thread, _at, ref) =>
+    void remembered.push(`${ref.messageId}=${ref.externalMessageId}`);
   const provider: SocialPlatformProvider = {
-    channels: ['whatsapp'],
-    send: async () => {
+    channels: ['whatsapp', 'x'],
+    send: async (request) => {
       calls += 1;
+      sentParts.push(request);
       return replies.shift() ?? { kind: 'sent', externalMessageId: `wamid.${calls}` };
     },
   };
@@ -74,7 +82,7 @@ function setup(replies: PlatformSendResult[], lastCustomerMessageAt?: Date) {
     clock,
     pino({ level: 'silent' }),
   );
-  return { useCase, published, slept, ledger, calls: () => calls, now };
+  return { useCase, published, slept, ledger, calls: () => calls, now, sentParts, remembered };
 }
 
 const reply = (overrides: Partial<OutboundMessage> = {}): OutboundMessage => ({
@@ -149,5 +157,54 @@ describe('delivering an outbound message', () => {
     await useCase.execute(reply({ channel: 'email' }));
     expect(published).toEqual([]);
     expect(calls()).toBe(0);
+  });
+
+  const photo = {
+    filename: 'photo.jpg',
+    contentType: 'image/jpeg',
+    sizeBytes: 2048,
+    inline: false,
+    platformMediaUrl: 'https://files.example/photo.jpg',
+  };
+  const zip = { ...photo, filename: 'logs.zip', contentType: 'application/zip' };
+
+  it('sends every part, maps each platform id to the message, and replies to the customer once', async () => {
+    const { useCase, published, sentParts, remembered } = setup([], recently);
+    await useCase.execute(
+      reply({ text: 'x'.repeat(2000), attachments: [photo, zip], inReplyTo: ['wamid.IN'] }),
+    );
+    expect(sentParts.map((request) => [request.part.kind, request.replyToExternalId])).toEqual([
+      ['text', 'wamid.IN'],
+      ['media', undefined],
+      ['media', undefined],
+    ]);
+    expect(remembered).toEqual(['out-1=wamid.1', 'out-1=wamid.2', 'out-1=wamid.3']);
+    expect(published).toMatchObject([{ status: 'sent', externalMessageId: 'wamid.1' }]);
+  });
+
+  it('says which part the platform refused and how many went before it', async () => {
+    const { useCase, published, calls } = setup(
+      [
+        { kind: 'sent', externalMessageId: 'wamid.text' },
+        { kind: 'rejected', errorCode: '131053', errorMessage: 'Media upload error' },
+      ],
+      recently,
+    );
+    await useCase.execute(reply({ text: 'x'.repeat(2000), attachments: [photo, zip] }));
+    expect(calls()).toBe(2);
+    expect(published).toMatchObject([
+      {
+        status: 'failed',
+        errorCode: '131053',
+        errorMessage: 'Media upload error (part 2 of 3: image photo.jpg; 1 sent before it)',
+      },
+    ]);
+  });
+
+  it('refuses attachments X cannot take before sending anything', async () => {
+    const { useCase, published, calls } = setup([], recently);
+    await useCase.execute(reply({ channel: 'x', threadKey: 'xu:cust', attachments: [photo] }));
+    expect(calls()).toBe(0);
+    expect(published).toMatchObject([{ status: 'failed', errorCode: 'attachments_not_supported' }]);
   });
 });

@@ -9,6 +9,7 @@ import type { SocialMetrics } from '../shared/social-metrics';
 import type { OutboundLedger, OutboundRecord } from '../state/outbound-ledger.store';
 import type { SentMessageIndex } from '../state/sent-message.index';
 import { type ServiceWindowStore, WHATSAPP_SERVICE_WINDOW_MS } from '../state/service-window.store';
+import { composeReply, type ReplyPart } from './compose-reply.util';
 import type { PlatformProviderFactory } from './providers/platform-provider.factory';
 import { type RetryPolicy, sendWithRetry } from './send-with-retry.util';
 
@@ -18,7 +19,12 @@ export const GatewayFailureCodes = {
   badThreadKey: 'invalid_thread_key',
   outsideServiceWindow: 'outside_customer_service_window',
   outcomeUnknown: 'delivery_outcome_unknown',
+  emptyReply: 'empty_reply',
 } as const;
+
+function describePart(part: ReplyPart): string {
+  return part.kind === 'media' ? `${part.media.kind} ${part.media.filename}`.trim() : part.kind;
+}
 
 export function isSocialChannel(channel: string): channel is SocialChannel {
   return (SOCIAL_CHANNELS as readonly string[]).includes(channel);
@@ -89,47 +95,72 @@ export class DeliverOutboundMessageUseCase {
       }
     }
 
-    const { result, attempts } = await sendWithRetry(
-      this.providers.forChannel(channel),
-      {
-        account,
-        recipientId,
-        text: message.text,
-        ...(message.inReplyTo[0] !== undefined && { replyToExternalId: message.inReplyTo[0] }),
-        ...(message.template !== undefined && { template: message.template }),
-      },
-      this.retryPolicy,
-      this.clock,
-    );
-    if (result.kind !== 'sent') {
-      this.logger.warn(
-        {
-          tenantId: message.tenantId,
-          messageId: message.messageId,
-          channel,
-          attempts,
-          errorCode: result.errorCode,
-        },
-        'platform refused an outbound message',
+    const composed = composeReply(channel, message);
+    if (composed.kind === 'refused') {
+      return this.fail(message, composed.errorCode, composed.errorMessage);
+    }
+    const provider = this.providers.forChannel(channel);
+    const sentIds: string[] = [];
+    for (const [index, part] of composed.parts.entries()) {
+      const replyTo = index === 0 ? message.inReplyTo[0] : undefined;
+      const { result, attempts } = await sendWithRetry(
+        () =>
+          provider.send({
+            account,
+            recipientId,
+            part,
+            ...(replyTo !== undefined && { replyToExternalId: replyTo }),
+          }),
+        this.retryPolicy,
+        this.clock,
       );
-      return this.fail(message, result.errorCode, result.errorMessage);
+      if (result.kind !== 'sent') {
+        this.logger.warn(
+          {
+            tenantId: message.tenantId,
+            messageId: message.messageId,
+            channel,
+            attempts,
+            part: index + 1,
+            parts: composed.parts.length,
+            errorCode: result.errorCode,
+          },
+          'platform refused an outbound message',
+        );
+        // Parts already out stay out (they cannot be recalled); the agent is told which went.
+        const partial =
+          composed.parts.length > 1
+            ? ` (part ${index + 1} of ${composed.parts.length}: ${describePart(part)}; ${sentIds.length} sent before it)`
+            : '';
+        return this.fail(message, result.errorCode, `${result.errorMessage}${partial}`);
+      }
+      sentIds.push(result.externalMessageId);
+      // Each part's platform id maps back to this message, so its statuses and reads do too.
+      await this.sentIndex.remember(
+        message.tenantId,
+        channel,
+        message.threadKey,
+        this.clock.now(),
+        {
+          messageId: message.messageId,
+          conversationId: message.conversationId,
+          externalMessageId: result.externalMessageId,
+        },
+      );
+    }
+    const [firstId] = sentIds;
+    if (firstId === undefined) {
+      return this.fail(message, GatewayFailureCodes.emptyReply, 'the reply has nothing to send');
     }
     const now = this.clock.now();
     await this.ledger.settle(message.tenantId, message.messageId, {
       state: 'sent',
-      externalMessageId: result.externalMessageId,
+      externalMessageId: firstId,
       at: now.toISOString(),
-    });
-    await this.sentIndex.remember(message.tenantId, channel, message.threadKey, now, {
-      messageId: message.messageId,
-      conversationId: message.conversationId,
-      externalMessageId: result.externalMessageId,
     });
     this.metrics.outboundOutcome(channel, 'sent');
     await this.publisher.publishStatuses([
-      this.status(message, 'sent', now.toISOString(), {
-        externalMessageId: result.externalMessageId,
-      }),
+      this.status(message, 'sent', now.toISOString(), { externalMessageId: firstId }),
     ]);
   }
 

@@ -1,9 +1,5 @@
 import type { Clock } from '../shared/clock';
-import type {
-  PlatformSendRequest,
-  PlatformSendResult,
-  SocialPlatformProvider,
-} from './providers/platform-provider.interface';
+import type { PlatformSendResult } from './providers/platform-provider.interface';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -17,14 +13,13 @@ export interface RetryPolicy {
  * final result: sent, rejected, or the last retryable failure once attempts run out.
  */
 export async function sendWithRetry(
-  provider: SocialPlatformProvider,
-  request: PlatformSendRequest,
+  send: () => Promise<PlatformSendResult>,
   policy: RetryPolicy,
   clock: Clock,
 ): Promise<{ result: PlatformSendResult; attempts: number }> {
   let attempt = 1;
   for (;;) {
-    const result = await provider.send(request);
+    const result = await send();
     if (result.kind !== 'retryable' || attempt >= policy.maxAttempts)
       return { result, attempts: attempt };
     const backoff = policy.baseDelayMs * 2 ** (attempt - 1);

@@ -9,6 +9,13 @@ export interface SentMessageRef {
   externalMessageId: string;
 }
 
+/** The index's record of one send: the ref plus where and when it went. */
+export interface SentMessageRecord extends SentMessageRef {
+  /** Absent in records written before the gateway kept it. */
+  threadKey?: string;
+  sentAt?: string;
+}
+
 export interface SentMessageIndex {
   remember(
     tenantId: string,
@@ -21,7 +28,7 @@ export interface SentMessageIndex {
     tenantId: string,
     channel: SocialChannel,
     externalMessageId: string,
-  ): Promise<SentMessageRef | undefined>;
+  ): Promise<SentMessageRecord | undefined>;
   /** Messages of a thread sent at or before `watermark` and not yet reported read. */
   unreadUpTo(
     tenantId: string,
@@ -55,7 +62,7 @@ export class RedisSentMessageIndex implements SentMessageIndex {
         .multi()
         .set(
           refKey(tenantId, channel, ref.externalMessageId),
-          JSON.stringify(ref),
+          JSON.stringify({ ...ref, threadKey, sentAt: sentAt.toISOString() }),
           'EX',
           RETENTION_SECONDS,
         )
@@ -71,11 +78,11 @@ export class RedisSentMessageIndex implements SentMessageIndex {
     tenantId: string,
     channel: SocialChannel,
     externalMessageId: string,
-  ): Promise<SentMessageRef | undefined> {
+  ): Promise<SentMessageRecord | undefined> {
     const value = await orUnavailable('sent index lookup', () =>
       this.redis.get(refKey(tenantId, channel, externalMessageId)),
     );
-    return value === null ? undefined : (JSON.parse(value) as SentMessageRef);
+    return value === null ? undefined : (JSON.parse(value) as SentMessageRecord);
   }
 
   async unreadUpTo(

@@ -5,11 +5,15 @@ import {
   AcceptWebhookUpdatesUseCase,
   type AcceptWebhookUpdatesResult,
 } from '../inbound/accept-webhook-updates.usecase';
-import { normaliseTelegramUpdate } from '../normalisers/telegram.normaliser';
+import {
+  normaliseTelegramUpdate,
+  telegramCallbackQueryId,
+} from '../normalisers/telegram.normaliser';
 import type { Clock } from '../shared/clock';
 import { SocialMetrics } from '../shared/social-metrics';
 import { SOCIAL_CLOCK } from '../shared/tokens';
 import { readRawBody } from './raw-body.util';
+import { TelegramCallbackAnswerer } from './telegram-callback.answerer';
 import {
   acceptOrRefuseTemporarily,
   countBodyTooLarge,
@@ -27,6 +31,7 @@ export class TelegramWebhookController {
     private readonly acceptUpdates: AcceptWebhookUpdatesUseCase,
     private readonly metrics: SocialMetrics,
     @Inject(SOCIAL_CLOCK) private readonly clock: Clock,
+    private readonly callbackAnswerer: TelegramCallbackAnswerer,
   ) {}
 
   @Post(':botId')
@@ -49,8 +54,14 @@ export class TelegramWebhookController {
     );
     const payload = parseJsonBody(raw, 'telegram', this.metrics);
     const updates = normaliseTelegramUpdate(bot.botId, payload, this.clock.now());
-    return acceptOrRefuseTemporarily(response, () =>
+    const result = await acceptOrRefuseTemporarily(response, () =>
       this.acceptUpdates.execute({ platform: 'telegram', signerId: bot.botId, updates }),
     );
+    // Only now that the update is on Kafka (a redelivery is answered again: harmless).
+    const callbackQueryId = telegramCallbackQueryId(payload);
+    if (callbackQueryId !== undefined) {
+      this.callbackAnswerer.answerInBackground(bot, callbackQueryId);
+    }
+    return result;
   }
 }

@@ -3,6 +3,7 @@ import {
   type PlatformSendRequest,
   type PlatformSendResult,
   type SocialPlatformProvider,
+  unsupportedPart,
 } from './platform-provider.interface';
 import { isRetryableStatus, postJson, retryAfterMs } from './platform-http.util';
 
@@ -38,6 +39,7 @@ export class MetaGraphProvider implements SocialPlatformProvider {
           ? account.instagramAccountId
           : account.phoneNumberId;
     const body = account.channel === 'whatsapp' ? whatsAppBody(request) : messagingBody(request);
+    if (body === undefined) return unsupportedPart(account.channel, request.part);
     const reply = await postJson(
       `${this.baseUrl}/${encodeURIComponent(accountId)}/messages`,
       body,
@@ -75,11 +77,25 @@ export class MetaGraphProvider implements SocialPlatformProvider {
 }
 
 function messagingBody(request: PlatformSendRequest): unknown {
+  const { part } = request;
+  if (part.kind === 'template') return undefined;
   return {
     recipient: { id: request.recipientId },
     // A reply within Messenger's standard messaging window.
     messaging_type: 'RESPONSE',
-    message: { text: request.text },
+    message:
+      part.kind === 'text'
+        ? { text: part.text }
+        : {
+            // Messenger has no captions: composeReply sends the text as its own message first.
+            attachment: {
+              type: part.media.kind === 'document' ? 'file' : part.media.kind,
+              payload:
+                'mediaId' in part.media.source
+                  ? { attachment_id: part.media.source.mediaId }
+                  : { url: part.media.source.url, is_reusable: false },
+            },
+          },
   };
 }
 
@@ -92,21 +108,39 @@ function whatsAppBody(request: PlatformSendRequest): unknown {
       context: { message_id: request.replyToExternalId },
     }),
   };
-  if (request.template !== undefined) {
-    const { name, languageCode, bodyParameters } = request.template;
-    return {
-      ...base,
-      type: 'template',
-      template: {
-        name,
-        language: { code: languageCode },
-        ...(bodyParameters.length > 0 && {
-          components: [
-            { type: 'body', parameters: bodyParameters.map((text) => ({ type: 'text', text })) },
-          ],
-        }),
-      },
-    };
+  const { part } = request;
+  switch (part.kind) {
+    case 'template': {
+      const { name, languageCode, bodyParameters } = part.template;
+      return {
+        ...base,
+        type: 'template',
+        template: {
+          name,
+          language: { code: languageCode },
+          ...(bodyParameters.length > 0 && {
+            components: [
+              { type: 'body', parameters: bodyParameters.map((text) => ({ type: 'text', text })) },
+            ],
+          }),
+        },
+      };
+    }
+    case 'text':
+      return { ...base, type: 'text', text: { preview_url: false, body: part.text } };
+    case 'media': {
+      const { media, caption } = part;
+      return {
+        ...base,
+        type: media.kind,
+        [media.kind]: {
+          ...('mediaId' in media.source
+            ? { id: media.source.mediaId }
+            : { link: media.source.url }),
+          ...(caption !== undefined && { caption }),
+          ...(media.kind === 'document' && media.filename !== '' && { filename: media.filename }),
+        },
+      };
+    }
   }
-  return { ...base, type: 'text', text: { preview_url: false, body: request.text } };
 }

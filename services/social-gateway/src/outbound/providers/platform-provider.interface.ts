@@ -1,13 +1,14 @@
 import type { SocialAccount, SocialChannel } from '../../config/social-accounts.config';
+import type { ReplyPart } from '../compose-reply.util';
 
 export interface PlatformSendRequest {
   account: SocialAccount;
   /** The customer on the platform: PSID, IGSID, WhatsApp id, Telegram chat id, X user id. */
   recipientId: string;
-  text: string;
   /** The platform's id of the customer message this replies to, where the platform threads replies. */
   replyToExternalId?: string;
-  template?: { name: string; languageCode: string; bodyParameters: string[] };
+  /** One platform message of the reply: text, template or media (see composeReply). */
+  part: ReplyPart;
 }
 
 export type PlatformSendResult =
@@ -21,4 +22,13 @@ export type PlatformSendResult =
 export interface SocialPlatformProvider {
   readonly channels: readonly SocialChannel[];
   send(request: PlatformSendRequest): Promise<PlatformSendResult>;
+}
+
+/** For a part the composition step should never have produced for this platform. */
+export function unsupportedPart(channel: SocialChannel, part: ReplyPart): PlatformSendResult {
+  return {
+    kind: 'rejected',
+    errorCode: 'unsupported_part',
+    errorMessage: `${channel} cannot send a ${part.kind} part`,
+  };
 }

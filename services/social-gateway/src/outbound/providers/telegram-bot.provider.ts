@@ -1,8 +1,10 @@
 import { asNumber, asObject, asString } from '../../shared/json-reader.util';
+import type { MediaKind, OutboundMedia } from '../compose-reply.util';
 import {
   type PlatformSendRequest,
   type PlatformSendResult,
   type SocialPlatformProvider,
+  unsupportedPart,
 } from './platform-provider.interface';
 import { isRetryableStatus, postJson, retryAfterMs } from './platform-http.util';
 
@@ -21,15 +23,21 @@ export class TelegramBotProvider implements SocialPlatformProvider {
         errorMessage: `not a Telegram bot: ${account.channel}`,
       };
     }
+    const { part } = request;
+    if (part.kind === 'template') return unsupportedPart('telegram', part);
     // Our external ids are "chat:message"; Telegram wants the message id within the chat.
     const replyTo = request.replyToExternalId?.split(':')[1];
-    const reply = await postJson(`${this.baseUrl}/bot${account.botToken}/sendMessage`, {
+    const common = {
       chat_id: request.recipientId,
-      text: request.text,
       ...(replyTo !== undefined && {
         reply_parameters: { message_id: Number(replyTo), allow_sending_without_reply: true },
       }),
-    });
+    };
+    const [method, body] =
+      part.kind === 'text'
+        ? ['sendMessage', { ...common, text: part.text }]
+        : mediaCall(common, part.media, part.caption);
+    const reply = await postJson(`${this.baseUrl}/bot${account.botToken}/${method}`, body);
     if ('kind' in reply) return reply;
     const payload = asObject(reply.body);
     const messageId = asString(asObject(payload?.result)?.message_id);
@@ -51,4 +59,22 @@ export class TelegramBotProvider implements SocialPlatformProvider {
     }
     return { kind: 'rejected', errorCode, errorMessage };
   }
+}
+
+/** The Bot API method and its file field per media kind; a file_id or an http(s) URL both work. */
+const MEDIA_METHODS: Record<MediaKind, [method: string, field: string]> = {
+  image: ['sendPhoto', 'photo'],
+  video: ['sendVideo', 'video'],
+  audio: ['sendAudio', 'audio'],
+  document: ['sendDocument', 'document'],
+};
+
+function mediaCall(
+  common: Record<string, unknown>,
+  media: OutboundMedia,
+  caption: string | undefined,
+): [string, Record<string, unknown>] {
+  const [method, field] = MEDIA_METHODS[media.kind];
+  const file = 'mediaId' in media.source ? media.source.mediaId : media.source.url;
+  return [method, { ...common, [field]: file, ...(caption !== undefined && { caption }) }];
 }

@@ -3,6 +3,7 @@ import {
   type PlatformSendRequest,
   type PlatformSendResult,
   type SocialPlatformProvider,
+  unsupportedPart,
 } from './platform-provider.interface';
 import { isRetryableStatus, postJson, retryAfterMs } from './platform-http.util';
 
@@ -21,9 +22,11 @@ export class XDirectMessageProvider implements SocialPlatformProvider {
         errorMessage: `not an X account: ${account.channel}`,
       };
     }
+    // Media needs X's chunked upload, which this gateway does not do (composeReply refuses it).
+    if (request.part.kind !== 'text') return unsupportedPart('x', request.part);
     const reply = await postJson(
       `${this.baseUrl}/2/dm_conversations/with/${encodeURIComponent(request.recipientId)}/messages`,
-      { text: request.text },
+      { text: request.part.text },
       { authorization: `Bearer ${account.accessToken}` },
     );
     if ('kind' in reply) return reply;
