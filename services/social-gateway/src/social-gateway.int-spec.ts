@@ -917,6 +917,15 @@ describe('social gateway on the real stack', () => {
         downUrl,
       );
       expect(callback.status).toBe(503);
+      const metrics = await (await fetch(`${downUrl}/metrics`)).text();
+      // Counted per platform and the dependency that refused (Redis may still be connecting too).
+      for (const platform of ['meta', 'telegram']) {
+        expect(metrics).toMatch(
+          new RegExp(
+            `switchboard_social_webhook_deferred_total\\{platform="${platform}",dependency="(kafka|redis)"`,
+          ),
+        );
+      }
       // The platform redelivers, this time to a healthy replica.
       expect(
         await (

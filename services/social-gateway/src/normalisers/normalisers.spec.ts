@@ -380,6 +380,42 @@ describe('Messenger and Instagram normaliser', () => {
 describe('Telegram normaliser', () => {
   const from = { id: 555, is_bot: false, first_name: 'Linus', username: 'lt' };
 
+  it('turns deleted business messages into one delete event per message', () => {
+    const updates = normaliseTelegramUpdate(
+      'bot-1',
+      {
+        update_id: 7,
+        deleted_business_messages: {
+          business_connection_id: 'bc-1',
+          chat: { id: 555, type: 'private', first_name: 'Linus' },
+          message_ids: [10, 11],
+        },
+      },
+      now,
+    );
+    expect(updates).toHaveLength(2);
+    expect(
+      updates.map((update) => (update.outcome === 'message' ? update.message : update)),
+    ).toMatchObject([
+      {
+        kind: 'delete',
+        externalMessageId: '555:10:delete',
+        targetExternalMessageId: '555:10',
+        threadKey: 'bot-1:555',
+      },
+      { kind: 'delete', externalMessageId: '555:11:delete', targetExternalMessageId: '555:11' },
+    ]);
+    expect(
+      normaliseTelegramUpdate(
+        'bot-1',
+        { update_id: 8, deleted_business_messages: { message_ids: [] } },
+        now,
+      ),
+    ).toEqual([
+      { outcome: 'unknown', reason: 'telegram deleted_business_messages without chat or ids' },
+    ]);
+  });
+
   it('maps messages, photos, locations and contacts with chat-scoped ids', () => {
     const { message } = onlyMessage(
       normaliseTelegramUpdate(

@@ -32,7 +32,6 @@ const NON_MESSAGE_UPDATES = [
   'chat_boost',
   'removed_chat_boost',
   'business_connection',
-  'deleted_business_messages',
 ];
 
 /**
@@ -56,6 +55,8 @@ export function normaliseTelegramUpdate(
   if (callback !== undefined) return [normaliseCallback(botId, callback, receivedAt)];
   const reaction = asObject(update.message_reaction);
   if (reaction !== undefined) return [normaliseReaction(botId, reaction, receivedAt)];
+  const deleted = asObject(update.deleted_business_messages);
+  if (deleted !== undefined) return normaliseDeletions(botId, deleted, receivedAt);
   const known = NON_MESSAGE_UPDATES.find((name) => update[name] !== undefined);
   if (known !== undefined) return [{ outcome: 'ignored', reason: `telegram ${known}` }];
   const kinds = Object.keys(update).filter((key) => key !== 'update_id');
@@ -248,4 +249,35 @@ function normaliseReaction(
 /** The id of the callback query in an update, which the bot must answer (answerCallbackQuery). */
 export function telegramCallbackQueryId(payload: unknown): string | undefined {
   return asString(asObject(asObject(payload)?.callback_query)?.id);
+}
+
+/**
+ * A customer deleted messages in a business chat (the only deletions the Bot API reports). Each
+ * becomes a delete event for the message it removes; the chat of a private business chat is the
+ * customer, so it also names the sender.
+ */
+function normaliseDeletions(
+  botId: string,
+  deleted: JsonObject,
+  receivedAt: Date,
+): NormalisedUpdate[] {
+  const chat = asObject(deleted.chat);
+  const chatId = asString(chat?.id);
+  const messageIds = asArray(deleted.message_ids)
+    .map((id) => asString(id))
+    .filter((id): id is string => id !== undefined);
+  if (chatId === undefined || messageIds.length === 0) {
+    return [
+      { outcome: 'unknown', reason: 'telegram deleted_business_messages without chat or ids' },
+    ];
+  }
+  return messageIds.map((messageId): NormalisedUpdate => {
+    const target = `${chatId}:${messageId}`;
+    const draft = draftFor(botId, chatId, chat, `${target}:delete`, receivedAt.toISOString());
+    if (draft === undefined)
+      return { outcome: 'ignored', reason: 'telegram deletion without chat id' };
+    draft.kind = 'delete';
+    draft.targetExternalMessageId = target;
+    return { outcome: 'message', channel: 'telegram', accountId: botId, message: draft };
+  });
 }

@@ -15,6 +15,7 @@ export class SocialMetrics {
   private readonly rejected: Counter<'platform' | 'reason'>;
   private readonly updates: Counter<'platform' | 'outcome'>;
   private readonly outbound: Counter<'channel' | 'outcome'>;
+  private readonly deferred: Counter<'platform' | 'dependency'>;
 
   constructor(registry: Registry) {
     this.rejected = counter(
@@ -35,6 +36,16 @@ export class SocialMetrics {
       'Outbound messages by final outcome',
       ['channel', 'outcome'],
     );
+    this.deferred = counter(
+      registry,
+      'switchboard_social_webhook_deferred_total',
+      'Webhooks answered 503 because Kafka or Redis was unavailable (the platform redelivers)',
+      ['platform', 'dependency'],
+    );
+  }
+
+  webhookDeferred(platform: WebhookPlatform, dependency: 'kafka' | 'redis'): void {
+    this.deferred.inc({ platform, dependency });
   }
 
   webhookRejected(platform: WebhookPlatform, reason: WebhookRejection): void {

@@ -80,8 +80,10 @@ export class MetaWebhookController {
     requireValidSignature(verifyMetaSignature(raw, signature, app.appSecret), 'meta', this.metrics);
     const payload = parseJsonBody(raw, 'meta', this.metrics);
     const updates = normaliseMetaWebhook(payload, this.clock.now());
-    return acceptOrRefuseTemporarily(response, () =>
-      this.acceptUpdates.execute({ platform: 'meta', signerId: app.id, updates }),
+    return acceptOrRefuseTemporarily(
+      response,
+      () => this.acceptUpdates.execute({ platform: 'meta', signerId: app.id, updates }),
+      { platform: 'meta', metrics: this.metrics },
     );
   }
 }

@@ -54,8 +54,10 @@ export class TelegramWebhookController {
     );
     const payload = parseJsonBody(raw, 'telegram', this.metrics);
     const updates = normaliseTelegramUpdate(bot.botId, payload, this.clock.now());
-    const result = await acceptOrRefuseTemporarily(response, () =>
-      this.acceptUpdates.execute({ platform: 'telegram', signerId: bot.botId, updates }),
+    const result = await acceptOrRefuseTemporarily(
+      response,
+      () => this.acceptUpdates.execute({ platform: 'telegram', signerId: bot.botId, updates }),
+      { platform: 'telegram', metrics: this.metrics },
     );
     // Only now that the update is on Kafka (a redelivery is answered again: harmless).
     const callbackQueryId = telegramCallbackQueryId(payload);

@@ -71,11 +71,17 @@ export function countBodyTooLarge(
 export async function acceptOrRefuseTemporarily<T>(
   response: Response,
   task: () => Promise<T>,
+  refusal: { platform: WebhookPlatform; metrics: SocialMetrics },
 ): Promise<T> {
   try {
     return await task();
   } catch (error) {
     if (error instanceof KafkaUnavailableError || error instanceof StateUnavailableError) {
+      // Counted, so a dashboard shows webhooks the platforms will have to redeliver.
+      refusal.metrics.webhookDeferred(
+        refusal.platform,
+        error instanceof KafkaUnavailableError ? 'kafka' : 'redis',
+      );
       response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
       throw new ServiceUnavailableException('cannot accept the webhook right now; retry later', {
         cause: error,

@@ -71,8 +71,10 @@ export class XWebhookController {
     requireValidSignature(verifyXSignature(raw, signature, app.consumerSecret), 'x', this.metrics);
     const payload = parseJsonBody(raw, 'x', this.metrics);
     const updates = normaliseXEvent(payload, this.clock.now());
-    return acceptOrRefuseTemporarily(response, () =>
-      this.acceptUpdates.execute({ platform: 'x', signerId: app.id, updates }),
+    return acceptOrRefuseTemporarily(
+      response,
+      () => this.acceptUpdates.execute({ platform: 'x', signerId: app.id, updates }),
+      { platform: 'x', metrics: this.metrics },
     );
   }
 }
