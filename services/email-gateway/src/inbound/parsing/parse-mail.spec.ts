@@ -153,4 +153,71 @@ describe('parseMail', () => {
     );
     expect((await parseMail(deeplyNestedMail(10))).text).toContain('innermost');
   });
+  describe('real-world header oddities', () => {
+    /** A mail whose header lines are given as raw bytes (Latin-1 strings, one char per byte). */
+    const rawMail = (headerLines: string[], body = 'Hello'): Buffer =>
+      Buffer.from(
+        [
+          ...headerLines,
+          'To: support@shop.test',
+          'Date: Mon, 2 Jun 2025 10:00:00 +0000',
+          'Message-ID: <odd@customer.test>',
+          '',
+          body,
+          '',
+        ].join('\r\n'),
+        'latin1',
+      );
+
+    it('keeps a sender whose encoded-word display name contains a comma as one mailbox', async () => {
+      const mail = await parseMail(
+        rawMail(['From: =?iso-8859-1?Q?M=FCller,=20Grete?= <grete@customer.test>', 'Subject: x']),
+      );
+      expect(mail.from).toEqual({ address: 'grete@customer.test', name: 'Müller, Grete' });
+    });
+
+    it('never decodes an encoded word inside an address, nor invents a name from it; drops a stray >', async () => {
+      const mail = await parseMail(
+        rawMail([
+          'From: =?utf-8?Q?boss?=@shop.test',
+          'Reply-To: "help desk"@shop.test>',
+          'Subject: x',
+        ]),
+      );
+      expect(mail.from).toEqual({ address: '=?utf-8?q?boss?=@shop.test' });
+      // A stray closing bracket is not part of the address.
+      expect(mail.replyTo).toEqual({ address: 'help desk@shop.test' });
+    });
+
+    it('decodes raw Shift_JIS header bytes and Shift_JIS mislabelled as ISO-2022-JP', async () => {
+      const shiftJisTest = '\x83\x65\x83\x58\x83\x67'; // "テスト" in Shift_JIS
+      const mail = await parseMail(
+        rawMail([
+          `Subject: ${shiftJisTest}`,
+          `From: =?ISO-2022-JP?B?${Buffer.from(shiftJisTest, 'latin1').toString('base64')}?= <taro@customer.test>`,
+          'Content-Type: text/plain; charset=iso-2022-jp',
+        ]),
+      );
+      expect(mail.subject).toBe('テスト');
+      expect(mail.from).toEqual({ address: 'taro@customer.test', name: 'テスト' });
+    });
+
+    it('removes control characters that a sender encoded into the subject', async () => {
+      const encoded = Buffer.from('\r\nWhere is my order?').toString('base64');
+      const mail = await parseMail(
+        rawMail(['From: ada@customer.test', `Subject: =?UTF-8?B?${encoded}?=`]),
+      );
+      expect(mail.subject).toBe('Where is my order?');
+    });
+
+    it('starts a new text line at an opening block element of an HTML-only mail', async () => {
+      const mail = await parseMail(
+        rawMail(
+          ['From: ada@customer.test', 'Subject: x', 'Content-Type: text/html; charset=utf-8'],
+          'Order 42<h1>Not delivered</h1>',
+        ),
+      );
+      expect(mail.text).toBe('Order 42\nNot delivered');
+    });
+  });
 });

@@ -1,4 +1,11 @@
 import PostalMime from 'postal-mime';
+import {
+  decodeEncodedWords,
+  declaredCharsets,
+  parseAddressHeader,
+  rawHeaderToText,
+  rawHeaderValue,
+} from './header-decoding';
 import { type BounceDetails, detectNoise } from './noise-detector';
 import { trimReply } from './reply-trimmer';
 import { htmlToText, sanitizeMailHtml } from './sanitize-html.util';
@@ -99,6 +106,17 @@ function rawHeaderBlock(raw: Buffer, maxBytes: number): string {
   return end >= 0 ? head.slice(0, end) : head;
 }
 
+/** How far into a message we look for the charsets it declares (MIME part headers come early). */
+const CHARSET_HINT_SCAN_BYTES = 1024 * 1024;
+
+/**
+ * The subject without the control characters some senders encode into it (`=?UTF-8?B?DQo…?=` is
+ * a CR LF), which would otherwise end up in "Re:" headers and agent UIs.
+ */
+function cleanSubject(subject: string): string {
+  return subject.replace(/\p{Cc}+/gu, ' ').trim();
+}
+
 /**
  * Parses raw RFC 822 bytes with postal-mime into what the gateway needs: addresses, threading ids,
  * text (full, reply-only, quoted), sanitised HTML, attachments and noise flags. Pure: no I/O.
@@ -128,6 +146,24 @@ export async function parseMail(
       `${email.attachments.length} attachments exceed the limit of ${limits.maxAttachments}`,
     );
   }
+  let charsetHints: string[] | undefined;
+  const hints = (): string[] =>
+    (charsetHints ??= declaredCharsets(
+      raw.subarray(0, CHARSET_HINT_SCAN_BYTES).toString('latin1'),
+    ));
+  // postal-mime's address splitting and header charsets fail on some real-world headers (see
+  // header-decoding.ts); ours runs on the raw header and postal-mime's result is the fallback.
+  const addressesOf = (name: string, fallback: MailAddress[]): MailAddress[] => {
+    const value = rawHeaderValue(head, name);
+    const parsed = value === undefined ? [] : parseAddressHeader(value, hints);
+    return parsed.length > 0 ? parsed : fallback;
+  };
+  const rawSubject = rawHeaderValue(head, 'subject');
+  // U+FFFD means postal-mime met bytes it could not decode: redo them with the message's charsets.
+  const subject =
+    email.subject?.includes('\uFFFD') && rawSubject !== undefined
+      ? decodeEncodedWords(rawHeaderToText(rawSubject, hints), hints)
+      : email.subject;
   const html = email.html ? sanitizeMailHtml(email.html) : undefined;
   const text = (email.text ?? (email.html ? htmlToText(email.html) : '')).replace(/\r\n?/g, '\n');
   const trimmed = trimReply(text);
@@ -142,11 +178,11 @@ export async function parseMail(
 
   return {
     messageId: messageIdsIn(email.messageId)[0],
-    from: mailbox(email.from),
-    replyTo: mailboxes(email.replyTo)[0],
-    to: mailboxes(email.to),
-    cc: mailboxes(email.cc),
-    subject: email.subject,
+    from: addressesOf('from', mailboxes(email.from ? [email.from] : undefined))[0],
+    replyTo: addressesOf('reply-to', mailboxes(email.replyTo))[0],
+    to: addressesOf('to', mailboxes(email.to)),
+    cc: addressesOf('cc', mailboxes(email.cc)),
+    ...(subject !== undefined ? { subject: cleanSubject(subject) } : {}),
     date: email.date,
     inReplyTo,
     text,

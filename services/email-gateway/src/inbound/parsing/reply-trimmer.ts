@@ -32,6 +32,7 @@ const MOBILE_SIGNATURES: RegExp[] = [
   /^[ \t>]*Diese Nachricht wurde von .+ gesendet/iu,
   /^[ \t>]*Enviado desde mi .+/iu,
   /^[ \t>]*Verzonden met .+/iu,
+  /^[ \t>]*(?:Sendt fra min|Skickat från min|Lähetetty) .+/iu,
   /^[ \t>]*Get (?:\[)?Outlook for (?:iOS|Android)/iu,
 ];
 
@@ -57,7 +58,35 @@ const ON_DATE_WROTE_MULTILINE = ON_DATE_WROTE.map(
     ),
 );
 
+/** Reply verbs of "<date> <someone> <verb>:" quote headers whose word order ON_DATE_WROTE misses. */
+const WROTE_VERBS =
+  'wrote|schrieb|skrev|schreef|napisał\\(a\\)|napisał|написал|написала|пише|написав|a écrit|escribió|escreveu|ha scritto';
+
+/**
+ * Quote headers that clients wrap over two lines, joined so each is classified as one line:
+ * - a break inside the angle brackets ("… "Name" <⏎addr> написал:", "… <addr⏎>:"), joined
+ *   without a space because none belongs there;
+ * - "… <addr> schrieb am Fr., 28.⏎Apr. 2017 um 11:53 Uhr:", joined with a space.
+ * Each needs an address on the first line, so the sender's own text line above a "wrote:" line
+ * is never glued into the header.
+ */
+const WRAPPED_QUOTE_HEADERS: { pattern: RegExp; separator: string }[] = [
+  { pattern: /^([^\n]*<[^<>\n]*)\n[ \t>]*([^<>\n]*>[^\n]*:[ \t]*)$/gmu, separator: '' },
+  {
+    pattern: new RegExp(
+      `^([^\\n]*<[^<>\\s]+@[^<>\\s]+>\\s(?:${WROTE_VERBS})\\s[^\\n]*)\\n([^\\n]{0,80}:[ \\t]*)$`,
+      'gmu',
+    ),
+    separator: ' ',
+  },
+];
+
 const EMBEDDED_MARKERS: RegExp[] = [
+  new RegExp(`^[ \\t>]*[^\\n]*[\\d@][^\\n]*\\s(?:${WROTE_VERBS})\\s*:[ \\t]*$`, 'u'),
+  new RegExp(
+    `^[ \\t>]*(?:Am|On|Le|El|Em|Il|Op|Den)\\s.{0,100}\\d.{0,100}\\s(?:${WROTE_VERBS})\\s.{0,200}(?:<[^<>\\s]*@|:[ \\t]*$)`,
+    'u',
+  ),
   ...ON_DATE_WROTE.map(
     ([on, wrote]) => new RegExp(`${QUOTE_PREFIX}${on}\\s.{0,300}${wrote}\\s*:?${BLANK}*-*$`, 'iu'),
   ),
@@ -134,6 +163,12 @@ export function trimReply(text: string): TrimmedReply {
   for (const pattern of ON_DATE_WROTE_MULTILINE) {
     joined = joined.replace(pattern, (match) => match.replace(/\n[\s>-]*/g, ' '));
   }
+  for (const { pattern, separator } of WRAPPED_QUOTE_HEADERS) {
+    joined = joined.replace(
+      pattern,
+      (_match, first: string, second: string) => `${first}${separator}${second}`,
+    );
+  }
   const original = joined.split('\n');
   // Inside a fenced code block every line is text, however much it looks like a delimiter.
   let inCode = false;
@@ -151,7 +186,7 @@ export function trimReply(text: string): TrimmedReply {
   work.removeAll('s');
 
   // Reply written below the quote (bottom-posting): keep only what follows the quote.
-  if (/^b+q+[eq]*t[te]*$/.test(work.pattern)) work.keepFrom(work.pattern.indexOf('t'));
+  if (/^b+e*q+[eq]*t[te]*$/.test(work.pattern)) work.keepFrom(work.pattern.indexOf('t'));
 
   for (const rule of [/te*b[^q]*$/, /te*b[eqbh]*[te]*$/]) {
     const match = rule.exec(work.pattern);

@@ -39,8 +39,10 @@ export function sanitizeMailHtml(html: string): string {
 
 /** Plain text of an HTML body, for mails that have no text/plain part. */
 export function htmlToText(html: string): string {
+  // A block element starts a new line as well as ending one: "Intro<h1>Title</h1>" is two lines.
   const withBreaks = html
     .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<(?:p|div|li|tr|h[1-6]|blockquote)\b[^>]*>/gi, '\n$&')
     .replace(/<\/(p|div|li|tr|h[1-6]|blockquote)>/gi, '\n');
   const text = sanitizeHtml(withBreaks, {
     allowedTags: [],
