@@ -5,17 +5,20 @@ import type { RedisClient } from '@switchboard/redis';
 import {
   KAFKA_CLIENT,
   KafkaModule,
+  METRICS_REGISTRY,
   REDIS_CLIENT,
   RedisModule,
   ROOT_LOGGER,
   ServiceKitModule,
 } from '@switchboard/service-kit';
+import type { MetricsRegistry } from '@switchboard/metrics';
 import type { Logger } from 'pino';
-import { productionWiring, type ChatGatewayWiring } from './chat-gateway.wiring';
+import { type ChatGatewayWiring, prefixedWiring } from './chat-gateway.wiring';
 import type { ChatGatewayConfig } from './config/chat-gateway.config';
 import { RedisAcceptedMessageStore } from './inbound/accepted-message.store';
 import { SendVisitorMessageUseCase } from './inbound/send-visitor-message.usecase';
 import { type ChatEventPublisher, KafkaChatEventPublisher } from './kafka/chat-event.publisher';
+import { ChatMetrics } from './metrics/chat-metrics';
 import { AcceptAgentReplyUseCase } from './outbound/accept-agent-reply.usecase';
 import { AcknowledgeAgentRepliesUseCase } from './outbound/acknowledge-agent-replies.usecase';
 import { OutboundMessageConsumer } from './outbound/outbound-message.consumer';
@@ -23,6 +26,7 @@ import { RedisReplyMailbox, type ReplyMailbox } from './outbound/reply-mailbox.s
 import { RedisRateLimiter } from './sessions/rate-limiter';
 import { StartVisitorSessionUseCase } from './sessions/start-visitor-session.usecase';
 import { TenantDirectory } from './sessions/tenant-directory';
+import { TrustedProxies } from './sessions/trusted-proxies';
 import { RedisVisitorSessionStore } from './sessions/visitor-session.store';
 import {
   CHAT_EVENT_PUBLISHER,
@@ -39,13 +43,14 @@ import { WidgetController } from './widget/widget.controller';
 export class AppModule {
   static forRoot(
     config: ChatGatewayConfig,
-    wiring: ChatGatewayWiring = productionWiring,
+    wiring: ChatGatewayWiring = prefixedWiring(config.KAFKA_TOPIC_PREFIX),
   ): DynamicModule {
     const tenants = new TenantDirectory(config.tenants);
     const { topics, clock } = wiring;
     const limits: ChatLimits = {
       maxMessageBytes: config.CHAT_MAX_MESSAGE_BYTES,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      trustedProxies: new TrustedProxies(config.CHAT_TRUSTED_PROXIES),
     };
     return {
       module: AppModule,
@@ -119,6 +124,12 @@ export class AppModule {
           inject: [REPLY_MAILBOX, CHAT_EVENT_PUBLISHER],
           useFactory: (mailbox: ReplyMailbox, publisher: ChatEventPublisher) =>
             new AcknowledgeAgentRepliesUseCase(mailbox, publisher, clock),
+        },
+        {
+          provide: ChatMetrics,
+          inject: [METRICS_REGISTRY, REPLY_MAILBOX],
+          useFactory: (registry: MetricsRegistry, mailbox: ReplyMailbox) =>
+            new ChatMetrics(registry, () => mailbox.pendingCount()),
         },
         SocketRoomPush,
         {

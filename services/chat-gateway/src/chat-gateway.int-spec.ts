@@ -89,9 +89,11 @@ describe('chat gateway on the real stack', () => {
   let replicaA: INestApplication;
   let replicaB: INestApplication;
   let kafkaless: INestApplication;
+  let untrusting: INestApplication;
   let urlA: string;
   let urlB: string;
   let urlKafkaless: string;
+  let urlUntrusting: string;
   const visitors: Visitor[] = [];
   const inbound: { key: string | null; envelope: InboundMessage }[] = [];
   const statuses: DeliveryStatus[] = [];
@@ -171,19 +173,30 @@ tenants:
     replicaA = await startApp(config);
     replicaB = await startApp(config);
     // Another deployment (own Redis prefix) whose Kafka does not answer.
+    // Another deployment (own Redis prefix) whose Kafka does not answer, behind a proxy on
+    // 127.0.0.1; and one more that trusts only a range the test's connections do not come from.
+    const unreachableKafka = [`127.0.0.1:${await freePort()}`];
     kafkaless = await startApp({
       ...config,
-      KAFKA_BROKERS: [`127.0.0.1:${await freePort()}`],
+      KAFKA_BROKERS: unreachableKafka,
       KAFKA_SEND_TIMEOUT_MS: 1_000,
       REDIS_KEY_PREFIX: `${context.redisKeyPrefix}kafkaless:`,
       CHAT_IP_EVENTS_PER_MINUTE: OFFLINE_IP_LIMIT,
+      CHAT_TRUSTED_PROXIES: '127.0.0.1',
+    });
+    untrusting = await startApp({
+      ...config,
+      KAFKA_BROKERS: unreachableKafka,
+      REDIS_KEY_PREFIX: `${context.redisKeyPrefix}untrusting:`,
+      CHAT_IP_EVENTS_PER_MINUTE: OFFLINE_IP_LIMIT,
+      CHAT_TRUSTED_PROXIES: '10.0.0.0/8',
     });
     const urls = await Promise.all(
-      [replicaA, replicaB, kafkaless].map(async (app) =>
+      [replicaA, replicaB, kafkaless, untrusting].map(async (app) =>
         (await app.getUrl()).replace('[::1]', '127.0.0.1'),
       ),
     );
-    [urlA, urlB, urlKafkaless] = urls as [string, string, string];
+    [urlA, urlB, urlKafkaless, urlUntrusting] = urls as [string, string, string, string];
     // Both replicas are in the consumer group before replies are produced.
     await expectEventually(
       () => {
@@ -198,7 +211,12 @@ tenants:
 
   afterAll(async () => {
     for (const visitor of visitors) visitor.close();
-    await Promise.all([replicaA?.close(), replicaB?.close(), kafkaless?.close()]);
+    await Promise.all([
+      replicaA?.close(),
+      replicaB?.close(),
+      kafkaless?.close(),
+      untrusting?.close(),
+    ]);
     await observer?.stop();
     await producer?.disconnect();
     await kafka
@@ -222,12 +240,13 @@ tenants:
     url: string,
     auth: Record<string, unknown>,
     origin = ORIGIN,
+    headers: Record<string, string> = {},
   ): Promise<Visitor> {
     const socket = io(url, {
       path: '/chat/socket',
       transports: ['websocket'],
       auth,
-      extraHeaders: { origin },
+      extraHeaders: { origin, ...headers },
       reconnection: false,
       forceNew: true,
     });
@@ -571,4 +590,108 @@ tenants:
       expect(again.received.map((message) => message.text)).toEqual(['three', 'four']),
     );
   });
+
+  /** One sample from a replica's /metrics, 0 when the series does not exist yet. */
+  async function metric(url: string, name: string, labels: Record<string, string> = {}) {
+    const body = await (await fetch(`${url}/metrics`)).text();
+    const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+    const line = body
+      .split('\n')
+      .find(
+        (candidate) =>
+          candidate.startsWith(`${name}{`) && wanted.every((pair) => candidate.includes(pair)),
+      );
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+
+  it('reports sockets, accepted and rejected messages, delivered and pending replies on /metrics', async () => {
+    const read = async () => ({
+      connected: await metric(urlA, 'switchboard_chat_connected_sockets'),
+      accepted: await metric(urlA, 'switchboard_chat_messages_accepted_total', {
+        duplicate: 'false',
+      }),
+      duplicates: await metric(urlA, 'switchboard_chat_messages_accepted_total', {
+        duplicate: 'true',
+      }),
+      tooLarge: await metric(urlA, 'switchboard_chat_messages_rejected_total', {
+        reason: 'message_too_large',
+      }),
+      foreignOrigin: await metric(urlA, 'switchboard_chat_connections_rejected_total', {
+        reason: 'origin_not_allowed',
+      }),
+      delivered: await metric(urlA, 'switchboard_chat_replies_delivered_total'),
+      pending: await metric(urlA, 'switchboard_chat_unacked_replies'),
+    });
+    const before = await read();
+
+    const visitor = await connect(urlA, { tenantId: context.tenantId });
+    const session = await visitor.session;
+    await refusalOf(connect(urlA, { tenantId: context.tenantId }, 'https://evil.example'));
+    const message = { clientMessageId: 'metrics-1', text: 'counted' };
+    expect(await visitor.send('message:send', message)).toMatchObject({ ok: true });
+    expect(await visitor.send('message:send', message)).toMatchObject({ duplicate: true });
+    expect(
+      await visitor.send('message:send', { clientMessageId: 'metrics-2', text: 'x'.repeat(1001) }),
+    ).toMatchObject({ ok: false });
+    const waiting = reply(session, anonymousThread(session), 'counted reply');
+    await produceReplies(waiting);
+    await expectEventually(() =>
+      expect(visitor.received.map((received) => received.id)).toContain(waiting.messageId),
+    );
+
+    expect(await read()).toEqual({
+      ...before,
+      connected: before.connected + 1,
+      accepted: before.accepted + 1,
+      duplicates: before.duplicates + 1,
+      tooLarge: before.tooLarge + 1,
+      foreignOrigin: before.foreignOrigin + 1,
+      pending: before.pending + 1,
+    });
+
+    await visitor.send('message:ack', { messageIds: [waiting.messageId] });
+    visitor.close();
+    await expectEventually(async () =>
+      expect(await read()).toMatchObject({
+        connected: before.connected,
+        delivered: before.delivered + 1,
+        pending: before.pending,
+      }),
+    );
+  });
+
+  it('counts X-Forwarded-For clients separately only behind a trusted proxy', async () => {
+    /** 'admitted' or the refusal's code, for a connection forwarded for `forwardedFor`. */
+    const attempt = (url: string, forwardedFor: string): Promise<string> =>
+      connect(url, { tenantId: context.tenantId }, ORIGIN, {
+        'x-forwarded-for': forwardedFor,
+      }).then(
+        (visitor) => {
+          visitor.close();
+          return 'admitted';
+        },
+        (error: { data: { code: string } }) => error.data.code,
+      );
+    // Fixed one-minute windows: keep the checks below inside one window.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 50_000) await new Promise((done) => setTimeout(done, 60_500 - intoMinute));
+
+    // Behind the trusted proxy (127.0.0.1), the client is the rightmost untrusted address.
+    const outcomes: string[] = [];
+    while (outcomes.length <= OFFLINE_IP_LIMIT) {
+      outcomes.push(await attempt(urlKafkaless, `198.51.100.${outcomes.length}, 203.0.113.7`));
+    }
+    expect(outcomes).toEqual([...Array<string>(OFFLINE_IP_LIMIT).fill('admitted'), 'rate_limited']);
+    // The client's own (leftmost) claim buys no new budget; another client has its own.
+    expect(await attempt(urlKafkaless, '198.51.100.99, 203.0.113.7')).toBe('rate_limited');
+    expect(await attempt(urlKafkaless, '203.0.113.8')).toBe('admitted');
+
+    // A peer outside CHAT_TRUSTED_PROXIES: the header is ignored and every attempt counts
+    // against 127.0.0.1, whatever address it claims.
+    const ignored: string[] = [];
+    while (ignored.length <= OFFLINE_IP_LIMIT) {
+      ignored.push(await attempt(urlUntrusting, `203.0.113.${100 + ignored.length}`));
+    }
+    expect(ignored.at(-1)).toBe('rate_limited');
+  }, 30_000);
 });

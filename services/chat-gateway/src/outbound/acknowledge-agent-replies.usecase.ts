@@ -17,20 +17,26 @@ export class AcknowledgeAgentRepliesUseCase {
     private readonly clock: Clock,
   ) {}
 
-  async delivered(session: VisitorSession, messageIds: readonly string[]): Promise<void> {
+  /** Resolves with how many of the replies were newly delivered. */
+  async delivered(session: VisitorSession, messageIds: readonly string[]): Promise<number> {
+    let newlyDelivered = 0;
     for (const messageId of messageIds) {
       const reply = await this.mailbox.find(session.tenantId, session.threadKey, messageId);
       if (!reply) continue; // acknowledged before (a repeated ack) or never ours: nothing to do
       await this.publisher.publishStatus(
         this.status(session, messageId, reply.conversationId, 'delivered'),
       );
-      await this.mailbox.markDelivered(session.tenantId, session.threadKey, reply);
+      if (await this.mailbox.markDelivered(session.tenantId, session.threadKey, reply)) {
+        newlyDelivered += 1;
+      }
     }
+    return newlyDelivered;
   }
 
-  async read(session: VisitorSession, messageIds: readonly string[]): Promise<void> {
+  /** Resolves with how many of the replies were newly delivered (a read implies delivery). */
+  async read(session: VisitorSession, messageIds: readonly string[]): Promise<number> {
     // Reading implies delivery, and a read receipt may overtake the delivery ack.
-    await this.delivered(session, messageIds);
+    const newlyDelivered = await this.delivered(session, messageIds);
     for (const messageId of messageIds) {
       const conversationId = await this.mailbox.deliveredConversation(
         session.tenantId,
@@ -47,6 +53,7 @@ export class AcknowledgeAgentRepliesUseCase {
       await this.publisher.publishStatus(this.status(session, messageId, conversationId, 'read'));
       await this.mailbox.markRead(session.tenantId, session.threadKey, messageId);
     }
+    return newlyDelivered;
   }
 
   private status(

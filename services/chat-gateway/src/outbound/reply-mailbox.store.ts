@@ -29,6 +29,8 @@ export interface ReplyMailbox {
   ): Promise<string | undefined>;
   isRead(tenantId: string, threadKey: string, messageId: string): Promise<boolean>;
   markRead(tenantId: string, threadKey: string, messageId: string): Promise<void>;
+  /** Replies pending in all mailboxes (a mailbox that expires unacknowledged is not subtracted). */
+  pendingCount(): Promise<number>;
 }
 
 // Atomic, so two replicas handling a redelivered reply at once cannot queue it twice.
@@ -39,6 +41,7 @@ local seq = redis.call('INCR', KEYS[3])
 redis.call('ZADD', KEYS[1], seq, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+redis.call('INCR', KEYS[5])
 return 1
 `;
 
@@ -46,6 +49,7 @@ const DELIVER_SCRIPT = `
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+if removed == 1 then redis.call('DECR', KEYS[4]) end
 return removed
 `;
 
@@ -59,11 +63,12 @@ export class RedisReplyMailbox implements ReplyMailbox {
     const keys = mailboxKeys(tenantId, threadKey);
     const added = await this.redis.eval(
       ENQUEUE_SCRIPT,
-      4,
+      5,
       keys.order,
       keys.bodies,
       keys.sequence,
       deliveredKey(tenantId, threadKey, reply.messageId),
+      PENDING_COUNT_KEY,
       reply.messageId,
       JSON.stringify(reply),
       String(this.ttlSeconds),
@@ -92,10 +97,11 @@ export class RedisReplyMailbox implements ReplyMailbox {
     const keys = mailboxKeys(tenantId, threadKey);
     const removed = await this.redis.eval(
       DELIVER_SCRIPT,
-      3,
+      4,
       keys.order,
       keys.bodies,
       deliveredKey(tenantId, threadKey, reply.messageId),
+      PENDING_COUNT_KEY,
       reply.messageId,
       reply.conversationId,
       String(this.ttlSeconds),
@@ -118,7 +124,14 @@ export class RedisReplyMailbox implements ReplyMailbox {
   async markRead(tenantId: string, threadKey: string, messageId: string): Promise<void> {
     await this.redis.set(readKey(tenantId, threadKey, messageId), '1', 'EX', this.ttlSeconds);
   }
+
+  async pendingCount(): Promise<number> {
+    return Math.max(0, Number((await this.redis.get(PENDING_COUNT_KEY)) ?? 0));
+  }
 }
+
+/** Replies queued minus replies acknowledged, kept by the two scripts above. */
+const PENDING_COUNT_KEY = 'chat:mailbox-pending-count';
 
 function mailboxKeys(tenantId: string, threadKey: string) {
   const base = `chat:mailbox:${tenantId}:${threadKey}`;

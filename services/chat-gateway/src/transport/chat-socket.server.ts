@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { ChatTenant } from '../config/chat-tenants.config';
 import { SendVisitorMessageUseCase } from '../inbound/send-visitor-message.usecase';
+import { ChatMetrics } from '../metrics/chat-metrics';
 import { AcknowledgeAgentRepliesUseCase } from '../outbound/acknowledge-agent-replies.usecase';
 import type { ReplyMailbox } from '../outbound/reply-mailbox.store';
 import { type AgentMessageEvent, toAgentMessageEvent } from '../outbound/visitor-push';
@@ -85,6 +86,7 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     private readonly sendMessage: SendVisitorMessageUseCase,
     private readonly acknowledge: AcknowledgeAgentRepliesUseCase,
     private readonly push: SocketRoomPush,
+    private readonly metrics: ChatMetrics,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
   ) {
     this.logger = rootLogger.child({ component: 'visitor-sockets' });
@@ -114,7 +116,11 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     io.use((socket, next) => {
       this.admit(socket as VisitorSocket).then(
         () => next(),
-        (error: unknown) => next(this.connectError(error)),
+        (error: unknown) => {
+          const chatError = this.asChatError(error, 'handshake');
+          this.metrics.connectionRejected(chatError.code);
+          next(this.connectError(chatError));
+        },
       );
     });
     io.on('connection', (socket) => this.onConnection(socket as VisitorSocket));
@@ -126,7 +132,10 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
 
   private async admit(socket: VisitorSocket): Promise<void> {
     const handshake = parseHandshake(socket.handshake.auth);
-    const clientIp = socket.handshake.address;
+    const clientIp = this.limits.trustedProxies.clientAddress(
+      socket.handshake.address,
+      socket.handshake.headers['x-forwarded-for'],
+    );
     const started = await this.startSession.execute({
       tenantId: handshake.tenantId,
       origin: socket.handshake.headers.origin,
@@ -140,6 +149,8 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
 
   private onConnection(socket: VisitorSocket): void {
     const { session, tenant, newToken } = socket.data;
+    this.metrics.socketConnected();
+    socket.once('disconnect', () => this.metrics.socketDisconnected());
     void socket.join(threadRoom(session.tenantId, session.threadKey));
     socket.emit('session', {
       ...(newToken !== undefined ? { sessionToken: newToken } : {}),
@@ -149,14 +160,26 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       prechatTopics: tenant.prechatTopics,
     });
     this.handle(socket, 'message:send', async (payload) => {
-      const { clientMessageId, text } = parseSendMessage(payload, this.limits.maxMessageBytes);
-      const accepted = await this.sendMessage.execute({
-        session: socket.data.session,
-        tenant: socket.data.tenant,
-        clientIp: socket.data.clientIp,
-        clientMessageId,
-        text,
-      });
+      let accepted: { clientMessageId: string; messageId: string; duplicate: boolean };
+      try {
+        const { clientMessageId, text } = parseSendMessage(payload, this.limits.maxMessageBytes);
+        accepted = {
+          clientMessageId,
+          ...(await this.sendMessage.execute({
+            session: socket.data.session,
+            tenant: socket.data.tenant,
+            clientIp: socket.data.clientIp,
+            clientMessageId,
+            text,
+          })),
+        };
+      } catch (error) {
+        const chatError = this.asChatError(error, 'message:send');
+        this.metrics.messageRejected(chatError.code);
+        throw chatError;
+      }
+      this.metrics.messageAccepted(accepted.duplicate);
+      const { clientMessageId } = accepted;
       return {
         ok: true,
         clientMessageId,
@@ -165,11 +188,15 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       };
     });
     this.handle(socket, 'message:ack', async (payload) => {
-      await this.acknowledge.delivered(socket.data.session, parseMessageIds(payload));
+      this.metrics.repliesDelivered(
+        await this.acknowledge.delivered(socket.data.session, parseMessageIds(payload)),
+      );
       return { ok: true };
     });
     this.handle(socket, 'message:read', async (payload) => {
-      await this.acknowledge.read(socket.data.session, parseMessageIds(payload));
+      this.metrics.repliesDelivered(
+        await this.acknowledge.read(socket.data.session, parseMessageIds(payload)),
+      );
       return { ok: true };
     });
     this.handle(socket, 'typing', async (payload) => {
@@ -232,8 +259,7 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     );
   }
 
-  private connectError(error: unknown): Error {
-    const chatError = this.asChatError(error, 'handshake');
+  private connectError(chatError: ChatError): Error {
     const connectError = new Error(chatError.message) as Error & { data: unknown };
     connectError.data = chatError.toWire();
     return connectError;
