@@ -18,6 +18,8 @@ npm run --silent build
 
 step "type-check tests, lint, format"
 npx tsc -p tsconfig.json
+# The module-boundary rule reads Nx's project graph; without one it silently skips itself.
+npx nx show projects >/dev/null
 npx eslint . --max-warnings=0
 npx prettier --check . --log-level warn
 

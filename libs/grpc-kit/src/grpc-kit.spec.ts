@@ -11,7 +11,11 @@ import {
 const secret = 'grpc-kit-test-secret-with-32-bytes-at-least';
 const key = new TextEncoder().encode(secret);
 
-async function token(claims: Record<string, unknown>, expiresIn = '5m', signingKey = key): Promise<string> {
+async function token(
+  claims: Record<string, unknown>,
+  expiresIn = '5m',
+  signingKey = key,
+): Promise<string> {
   const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
   return jwt.setExpirationTime(expiresIn).sign(signingKey);
 }
@@ -26,7 +30,12 @@ describe('JwtAuthenticator', () => {
   const auth = new JwtAuthenticator({ secret });
 
   it('turns a valid bearer token into a principal', async () => {
-    const jwt = await token({ sub: 'agent-1', tenant: 'acme', roles: ['agent', 'wizard'], queues: ['billing'] });
+    const jwt = await token({
+      sub: 'agent-1',
+      tenant: 'acme',
+      roles: ['agent', 'wizard'],
+      queues: ['billing'],
+    });
     await expect(auth.authenticate(bearer(`Bearer ${jwt}`))).resolves.toEqual({
       agentId: 'agent-1',
       tenantId: 'acme',
@@ -41,7 +50,11 @@ describe('JwtAuthenticator', () => {
     await reject(undefined);
     await reject(new Metadata());
     await reject(bearer('Basic abc'));
-    await reject(bearer(`Bearer ${await token({ sub: 'a', tenant: 't' }, '5m', new TextEncoder().encode('x'.repeat(40)))}`));
+    await reject(
+      bearer(
+        `Bearer ${await token({ sub: 'a', tenant: 't' }, '5m', new TextEncoder().encode('x'.repeat(40)))}`,
+      ),
+    );
     await reject(bearer(`Bearer ${await token({ sub: 'a', tenant: 't' }, '-10m')}`));
     await reject(bearer(`Bearer ${await token({ sub: 'a' })}`));
   });
@@ -57,7 +70,9 @@ describe('toGrpcStatusError', () => {
       code: status.NOT_FOUND,
       details: 'conversation x not found',
     });
-    expect(toGrpcStatusError(new InvalidArgumentError('page.page_size', 'must not be negative'))).toMatchObject({
+    expect(
+      toGrpcStatusError(new InvalidArgumentError('page.page_size', 'must not be negative')),
+    ).toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: 'page.page_size: must not be negative',
     });

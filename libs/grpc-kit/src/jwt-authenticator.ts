@@ -76,7 +76,9 @@ export class JwtAuthenticator {
     return {
       agentId: claims.data.sub,
       tenantId: claims.data.tenant,
-      roles: claims.data.roles.filter((role): role is Role => (ROLES as readonly string[]).includes(role)),
+      roles: claims.data.roles.filter((role): role is Role =>
+        (ROLES as readonly string[]).includes(role),
+      ),
       queueIds: claims.data.queues,
     };
   }

@@ -2,10 +2,23 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics, topicSpecsFor } from '@switchboard/events';
 import { KafkaModule, MongoModule, ServiceKitModule } from '@switchboard/service-kit';
 import type { ConversationConfig } from './config/conversation.config';
+import { ConversationModule, type ConversationModuleOptions } from './conversation.module';
+import { DEFAULT_CONVERSATION_TOPICS } from './conversations/conversation-topics';
+
+export interface AppModuleOverrides {
+  /** Tests use their own topic names and shorter Kafka timeouts. */
+  conversation?: Partial<ConversationModuleOptions>;
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ConversationConfig): DynamicModule {
+  static forRoot(config: ConversationConfig, overrides: AppModuleOverrides = {}): DynamicModule {
+    const prefix = config.KAFKA_TOPIC_PREFIX;
+    const topics = overrides.conversation?.topics ?? {
+      inboundMessages: prefix + DEFAULT_CONVERSATION_TOPICS.inboundMessages,
+      conversationEvents: prefix + DEFAULT_CONVERSATION_TOPICS.conversationEvents,
+      outboundMessages: prefix + DEFAULT_CONVERSATION_TOPICS.outboundMessages,
+    };
     return {
       module: AppModule,
       imports: [
@@ -15,11 +28,11 @@ export class AppModule {
           clientId: 'conversation',
           topics: topicSpecsFor(
             [
-              Topics.inboundMessages,
-              Topics.conversationEvents,
-              Topics.routingDecisions,
-              Topics.outboundMessages,
-              Topics.deliveryStatus,
+              topics.inboundMessages,
+              topics.conversationEvents,
+              prefix + Topics.routingDecisions,
+              topics.outboundMessages,
+              prefix + Topics.deliveryStatus,
             ],
             {
               partitions: config.KAFKA_TOPIC_PARTITIONS,
@@ -31,6 +44,14 @@ export class AppModule {
           uri: config.MONGODB_URI,
           database: config.MONGODB_DATABASE,
           appName: 'conversation',
+        }),
+        ConversationModule.forRoot({
+          topics,
+          consumerGroupId: `${prefix}conversation`,
+          jwtSecret: config.AUTH_JWT_SECRET,
+          snoozePollIntervalMs: config.SNOOZE_POLL_INTERVAL_MS,
+          watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
+          ...overrides.conversation,
         }),
       ],
     };

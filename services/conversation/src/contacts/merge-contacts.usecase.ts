@@ -1,0 +1,115 @@
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from '@switchboard/grpc-kit';
+import type { ContactIdentity, ContactRepository } from '../persistence/contact.repository';
+import type { Clock } from '../shared/clock';
+import { deterministicId } from '../shared/ids';
+import type { TenantId } from '../shared/tenant-id';
+
+export class MergeContactsCommand {
+  constructor(
+    readonly tenant: TenantId,
+    readonly survivorId: string,
+    readonly mergedId: string,
+    readonly reason: string,
+    readonly actorId: string,
+  ) {
+    if (!survivorId) throw new InvalidArgumentError('survivor_contact_id', 'is required');
+    if (!mergedId) throw new InvalidArgumentError('merged_contact_id', 'is required');
+    if (survivorId === mergedId) {
+      throw new InvalidArgumentError('merged_contact_id', 'must differ from survivor_contact_id');
+    }
+    if (!reason.trim()) throw new InvalidArgumentError('reason', 'is required');
+  }
+}
+
+/**
+ * Merges one contact into another: its identities move to the survivor and it points at the
+ * survivor, so its conversations show up in the survivor's history. Two contacts that each hold a
+ * different verified identifier of the same kind are different people and are never merged.
+ * Every merge is recorded and can be reverted (UnmergeContactsUseCase).
+ */
+export class MergeContactsUseCase {
+  constructor(
+    private readonly contacts: ContactRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(command: MergeContactsCommand): Promise<string> {
+    const { tenant } = command;
+    const [survivor, merged] = await Promise.all([
+      this.contacts.findContact(tenant, command.survivorId),
+      this.contacts.findContact(tenant, command.mergedId),
+    ]);
+    if (!survivor) throw new NotFoundError(`contact ${command.survivorId} not found`);
+    if (!merged) throw new NotFoundError(`contact ${command.mergedId} not found`);
+    if (survivor.mergedInto || merged.mergedInto) {
+      throw new FailedPreconditionError(
+        'a contact that was merged away cannot take part in a merge',
+      );
+    }
+    const [survivorIdentities, mergedIdentities] = await Promise.all([
+      this.contacts.identitiesOf(tenant, survivor.id),
+      this.contacts.identitiesOf(tenant, merged.id),
+    ]);
+    const conflict = conflictingVerifiedIdentity(survivorIdentities, mergedIdentities);
+    if (conflict) {
+      throw new FailedPreconditionError(
+        `both contacts have a different verified ${conflict}; they are never merged`,
+      );
+    }
+    const now = this.clock.now();
+    const mergeId = deterministicId('merge', tenant, survivor.id, merged.id, now.toISOString());
+    // The record first: if we crash half-way, it says what to finish or revert.
+    await this.contacts.recordMerge({
+      id: mergeId,
+      tenantId: tenant,
+      survivorId: survivor.id,
+      mergedId: merged.id,
+      reason: command.reason,
+      actorId: command.actorId,
+      movedIdentities: mergedIdentities,
+      mergedAt: now,
+    });
+    await this.contacts.moveIdentities(tenant, merged.id, survivor.id, mergedIdentities);
+    await this.contacts.setMergedInto(tenant, merged.id, survivor.id);
+    return mergeId;
+  }
+}
+
+function conflictingVerifiedIdentity(
+  a: readonly ContactIdentity[],
+  b: readonly ContactIdentity[],
+): string | undefined {
+  for (const left of a.filter((identity) => identity.verified)) {
+    const clash = b.find(
+      (right) => right.verified && right.kind === left.kind && right.value !== left.value,
+    );
+    if (clash) return left.kind;
+  }
+  return undefined;
+}
+
+/** Reverts a merge: the identities that moved go back and the merged contact stands alone again. */
+export class UnmergeContactsUseCase {
+  constructor(
+    private readonly contacts: ContactRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(tenant: TenantId, mergeId: string): Promise<void> {
+    const merge = await this.contacts.findMerge(tenant, mergeId);
+    if (!merge) throw new NotFoundError(`merge ${mergeId} not found`);
+    if (merge.revertedAt) return;
+    await this.contacts.moveIdentities(
+      tenant,
+      merge.survivorId,
+      merge.mergedId,
+      merge.movedIdentities,
+    );
+    await this.contacts.setMergedInto(tenant, merge.mergedId, undefined);
+    await this.contacts.markMergeReverted(tenant, mergeId, this.clock.now());
+  }
+}

@@ -1,0 +1,28 @@
+import type { InboundMessage } from '@switchboard/events';
+import { asTenantId, type TenantId } from '../shared/tenant-id';
+
+const MAX_TEXT_LENGTH = 256_000;
+
+/** A validated inbound message, ready for ingestion. Envelope validation happened in decodeEnvelope. */
+export class IngestInboundMessageCommand {
+  private constructor(
+    readonly tenantId: TenantId,
+    readonly message: InboundMessage,
+  ) {}
+
+  static fromEnvelope(message: InboundMessage): IngestInboundMessageCommand {
+    if (message.text.length > MAX_TEXT_LENGTH) {
+      throw new InvalidInboundMessageError(`text is longer than ${MAX_TEXT_LENGTH} characters`);
+    }
+    if (message.kind !== undefined && message.kind !== 'message') {
+      // Reactions, edits and deletes refer to other messages; they are not threaded as new ones.
+      throw new InvalidInboundMessageError(`kind "${message.kind}" is not supported yet`);
+    }
+    return new IngestInboundMessageCommand(asTenantId(message.tenantId), message);
+  }
+}
+
+/** The message can never be ingested: it goes to the dead-letter topic with this reason. */
+export class InvalidInboundMessageError extends Error {
+  override readonly name = 'InvalidInboundMessageError';
+}
