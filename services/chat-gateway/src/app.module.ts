@@ -15,11 +15,24 @@ import type { MetricsRegistry } from '@switchboard/metrics';
 import type { Logger } from 'pino';
 import { type ChatGatewayWiring, prefixedWiring } from './chat-gateway.wiring';
 import type { ChatGatewayConfig } from './config/chat-gateway.config';
+import { EmailFallbackScanner } from './email-fallback/email-fallback.scanner';
+import { RedisEmailFallbackSchedule } from './email-fallback/email-fallback.store';
+import { SendEmailFallbacksUseCase } from './email-fallback/send-email-fallbacks.usecase';
+import {
+  RedisVisitorContactStore,
+  type VisitorContactStore,
+} from './email-fallback/visitor-contact.store';
+import { GrpcConversationHistory } from './history/grpc-conversation-history';
+import { LoadVisitorHistoryUseCase } from './history/load-visitor-history.usecase';
+import {
+  RedisThreadConversationStore,
+  type ThreadConversationStore,
+} from './history/thread-conversation.store';
 import { RedisAcceptedMessageStore } from './inbound/accepted-message.store';
 import { SendVisitorMessageUseCase } from './inbound/send-visitor-message.usecase';
 import { type ChatEventPublisher, KafkaChatEventPublisher } from './kafka/chat-event.publisher';
 import { ChatMetrics } from './metrics/chat-metrics';
-import { AcceptAgentReplyUseCase } from './outbound/accept-agent-reply.usecase';
+import { AcceptAgentReplyUseCase, type ReplyFallback } from './outbound/accept-agent-reply.usecase';
 import { AcknowledgeAgentRepliesUseCase } from './outbound/acknowledge-agent-replies.usecase';
 import { OutboundMessageConsumer } from './outbound/outbound-message.consumer';
 import { RedisReplyMailbox, type ReplyMailbox } from './outbound/reply-mailbox.store';
@@ -34,10 +47,15 @@ import {
   CHAT_WIRING,
   type ChatLimits,
   REPLY_MAILBOX,
+  THREAD_CONVERSATIONS,
+  VISITOR_CONTACTS,
 } from './shared/tokens';
 import { ChatSocketServer } from './transport/chat-socket.server';
 import { SocketRoomPush } from './transport/socket-room.push';
 import { WidgetController } from './widget/widget.controller';
+
+/** Entries one scan claims; a full batch is followed at once by the next. */
+const FALLBACK_BATCH_SIZE = 100;
 
 @Module({})
 export class AppModule {
@@ -47,6 +65,10 @@ export class AppModule {
   ): DynamicModule {
     const tenants = new TenantDirectory(config.tenants);
     const { topics, clock } = wiring;
+    const fallbackAfterMs = config.CHAT_EMAIL_FALLBACK_AFTER_MS;
+    const conversationGrpcUrl = config.CONVERSATION_GRPC_URL;
+    const jwtSecret = config.AUTH_JWT_SECRET;
+    const withHistory = conversationGrpcUrl !== undefined && jwtSecret !== undefined;
     const limits: ChatLimits = {
       maxMessageBytes: config.CHAT_MAX_MESSAGE_BYTES,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
@@ -93,14 +115,22 @@ export class AppModule {
             new RedisReplyMailbox(redis, config.CHAT_SESSION_TTL_SECONDS),
         },
         {
-          provide: StartVisitorSessionUseCase,
+          provide: VISITOR_CONTACTS,
           inject: [REDIS_CLIENT],
-          useFactory: (redis: RedisClient) =>
+          useFactory: (redis: RedisClient): VisitorContactStore =>
+            new RedisVisitorContactStore(redis, config.CHAT_SESSION_TTL_SECONDS),
+        },
+        {
+          provide: StartVisitorSessionUseCase,
+          inject: [REDIS_CLIENT, VISITOR_CONTACTS],
+          useFactory: (redis: RedisClient, contacts: VisitorContactStore) =>
             new StartVisitorSessionUseCase(
               tenants,
               new RedisVisitorSessionStore(redis, config.CHAT_SESSION_TTL_SECONDS),
               new RedisRateLimiter(redis),
               { ipEventsPerMinute: config.CHAT_IP_EVENTS_PER_MINUTE },
+              // Email addresses are kept by thread only when they may be used.
+              fallbackAfterMs !== undefined ? contacts : undefined,
             ),
         },
         {
@@ -134,12 +164,115 @@ export class AppModule {
         SocketRoomPush,
         {
           provide: AcceptAgentReplyUseCase,
-          inject: [REPLY_MAILBOX, SocketRoomPush],
-          useFactory: (mailbox: ReplyMailbox, push: SocketRoomPush) =>
-            new AcceptAgentReplyUseCase(mailbox, push),
+          inject: [
+            REPLY_MAILBOX,
+            SocketRoomPush,
+            REDIS_CLIENT,
+            VISITOR_CONTACTS,
+            THREAD_CONVERSATIONS,
+          ],
+          useFactory: (
+            mailbox: ReplyMailbox,
+            push: SocketRoomPush,
+            redis: RedisClient,
+            contacts: VisitorContactStore,
+            conversations: ThreadConversationStore,
+          ) => {
+            const fallback: ReplyFallback | undefined =
+              fallbackAfterMs === undefined
+                ? undefined
+                : {
+                    schedule: new RedisEmailFallbackSchedule(
+                      redis,
+                      config.CHAT_SESSION_TTL_SECONDS,
+                    ),
+                    contacts,
+                    afterMs: fallbackAfterMs,
+                    clock,
+                  };
+            return new AcceptAgentReplyUseCase(
+              mailbox,
+              push,
+              fallback,
+              // Always learned (one small write per reply), so history works from the first
+              // reconnection after CONVERSATION_GRPC_URL is set, on whichever replica consumed.
+              conversations,
+            );
+          },
         },
+        {
+          provide: THREAD_CONVERSATIONS,
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: RedisClient): ThreadConversationStore =>
+            new RedisThreadConversationStore(redis, config.CHAT_SESSION_TTL_SECONDS),
+        },
+        ...(withHistory
+          ? [
+              {
+                provide: GrpcConversationHistory,
+                useFactory: () =>
+                  new GrpcConversationHistory({
+                    address: conversationGrpcUrl,
+                    jwtSecret,
+                    timeoutMs: config.CONVERSATION_GRPC_TIMEOUT_MS,
+                  }),
+              },
+              {
+                provide: LoadVisitorHistoryUseCase,
+                inject: [GrpcConversationHistory, THREAD_CONVERSATIONS],
+                useFactory: (
+                  history: GrpcConversationHistory,
+                  conversations: ThreadConversationStore,
+                ) => new LoadVisitorHistoryUseCase(history, conversations),
+              },
+            ]
+          : []),
         ChatSocketServer,
         OutboundMessageConsumer,
+        ...(fallbackAfterMs === undefined
+          ? []
+          : [
+              {
+                provide: EmailFallbackScanner,
+                inject: [
+                  REDIS_CLIENT,
+                  REPLY_MAILBOX,
+                  VISITOR_CONTACTS,
+                  CHAT_EVENT_PUBLISHER,
+                  ChatMetrics,
+                  ROOT_LOGGER,
+                ],
+                useFactory: (
+                  redis: RedisClient,
+                  mailbox: ReplyMailbox,
+                  contacts: VisitorContactStore,
+                  publisher: ChatEventPublisher,
+                  metrics: ChatMetrics,
+                  logger: Logger,
+                ) =>
+                  new EmailFallbackScanner(
+                    new SendEmailFallbacksUseCase(
+                      new RedisEmailFallbackSchedule(redis, config.CHAT_SESSION_TTL_SECONDS),
+                      mailbox,
+                      contacts,
+                      publisher,
+                      tenants,
+                      clock,
+                      {
+                        // Longer than a Kafka send may take, so a slow replica keeps its claim.
+                        leaseMs: Math.max(30_000, 3 * config.KAFKA_SEND_TIMEOUT_MS),
+                        batchSize: FALLBACK_BATCH_SIZE,
+                      },
+                    ),
+                    metrics,
+                    logger.child({ component: 'email-fallback' }),
+                    {
+                      intervalMs: config.CHAT_EMAIL_FALLBACK_SCAN_INTERVAL_MS,
+                      batchSize: FALLBACK_BATCH_SIZE,
+                    },
+                  ),
+              },
+            ]),
       ],
     };
   }

@@ -560,10 +560,17 @@ tenants:
     const session = await first.session;
     const thread = anonymousThread(session);
     first.close();
+    const pendingBefore = await metric(urlA, 'switchboard_chat_unacked_replies');
     const replies = ['one', 'two', 'three'].map((text) => reply(session, thread, text));
     await produceReplies(...replies);
     // A Kafka redelivery of an already queued reply must not queue it twice.
     await produceReplies(replies[0]!);
+    // The visitor returns once the replies wait in the mailbox: a reconnection while they are
+    // still being consumed gets some live and some replayed, and only the widget's dedupe by id
+    // puts them in order.
+    await expectEventually(async () =>
+      expect(await metric(urlA, 'switchboard_chat_unacked_replies')).toBe(pendingBefore + 3),
+    );
 
     const back = await connect(urlB, {
       tenantId: context.tenantId,

@@ -1,5 +1,6 @@
 import { KafkaUnavailableError } from '@switchboard/kafka';
 import type { Logger } from 'pino';
+import { loadChatGatewayConfig } from './config/chat-gateway.config';
 import { parseChatTenants } from './config/chat-tenants.config';
 import type { AcceptedMessageStore } from './inbound/accepted-message.store';
 import { SendVisitorMessageUseCase } from './inbound/send-visitor-message.usecase';
@@ -63,6 +64,25 @@ describe('visitor payloads', () => {
   });
 });
 
+describe('configuration', () => {
+  const env = { KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+  it('keeps history and the email fallback off by default, and needs the JWT secret with the URL', () => {
+    const config = loadChatGatewayConfig(env);
+    expect(config.CONVERSATION_GRPC_URL).toBeUndefined();
+    expect(config.CHAT_EMAIL_FALLBACK_AFTER_MS).toBeUndefined();
+    expect(() =>
+      loadChatGatewayConfig({ ...env, CONVERSATION_GRPC_URL: '127.0.0.1:50051' }),
+    ).toThrow('AUTH_JWT_SECRET is required when CONVERSATION_GRPC_URL is set');
+    expect(() =>
+      loadChatGatewayConfig({ ...env, CONVERSATION_GRPC_URL: 'http://conversation/' }),
+    ).toThrow('CONVERSATION_GRPC_URL must be host:port');
+    expect(() => loadChatGatewayConfig({ ...env, CHAT_EMAIL_FALLBACK_AFTER_MS: '0' })).toThrow(
+      'CHAT_EMAIL_FALLBACK_AFTER_MS must be greater than zero',
+    );
+  });
+});
+
 describe('tenants file', () => {
   it('names the offending path', () => {
     expect(() =>
@@ -102,6 +122,7 @@ describe('SendVisitorMessageUseCase', () => {
     const publisher: ChatEventPublisher = {
       publishInbound: jest.fn(publish),
       publishStatus: jest.fn(),
+      publishOutbound: jest.fn(),
     };
     const sut = new SendVisitorMessageUseCase(
       publisher,

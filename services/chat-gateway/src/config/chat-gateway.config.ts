@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  ConfigValidationError,
   type EnvSource,
   loadConfig,
   positiveIntegerVariable,
@@ -36,6 +37,32 @@ export const chatGatewayEnvSchema = z.object({
     (value) => invalidTrustedProxyEntries(value).length === 0,
     { error: 'must be a comma-separated list of IP addresses or CIDR ranges' },
   ),
+  /**
+   * An agent reply still unacknowledged this long after it arrived goes to the visitor by email,
+   * when the visitor left an address in the pre-chat form. Unset: no email fallback.
+   */
+  CHAT_EMAIL_FALLBACK_AFTER_MS: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .positive({ error: 'must be greater than zero' })
+    .optional(),
+  /** How often each replica looks for replies whose email fallback is due. */
+  CHAT_EMAIL_FALLBACK_SCAN_INTERVAL_MS: positiveIntegerVariable(1_000),
+  /**
+   * `host:port` of the conversation service's gRPC API (plaintext): the visitor's history is
+   * read from it on every (re)connection. Unset: only the gateway's own mailbox is replayed.
+   */
+  CONVERSATION_GRPC_URL: z
+    .string()
+    .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { error: 'must be host:port' })
+    .optional(),
+  /** HS256 secret the conversation service verifies tokens with; needed with the URL. */
+  AUTH_JWT_SECRET: z
+    .string()
+    .min(32, { error: 'must be at least 32 characters (256 bits for HS256)' })
+    .optional(),
+  /** Deadline of one history call; the visitor's connection does not wait longer. */
+  CONVERSATION_GRPC_TIMEOUT_MS: positiveIntegerVariable(2_000),
   /** An idle visitor session (and its undelivered replies) is forgotten after this long. */
   CHAT_SESSION_TTL_SECONDS: positiveIntegerVariable(7 * 24 * 3600),
 });
@@ -46,5 +73,11 @@ export type ChatGatewayConfig = ChatGatewayEnv & { tenants: ChatTenantsFile };
 /** The environment, then the tenants file it names, both validated at start-up. */
 export function loadChatGatewayConfig(source: EnvSource = process.env): ChatGatewayConfig {
   const env = loadConfig(chatGatewayEnvSchema, source);
+  if (env.CONVERSATION_GRPC_URL !== undefined && env.AUTH_JWT_SECRET === undefined) {
+    throw new ConfigValidationError(
+      'AUTH_JWT_SECRET',
+      'is required when CONVERSATION_GRPC_URL is set',
+    );
+  }
   return { ...env, tenants: loadChatTenants(env.CHAT_TENANTS_FILE) };
 }

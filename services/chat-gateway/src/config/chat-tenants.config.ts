@@ -8,6 +8,8 @@ const originSchema = z
 
 const chatTenantSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'must be letters, digits, ".", "_" or "-"' }),
+  /** Shown to visitors, e.g. in the email fallback's subject; defaults to the id. */
+  name: z.string().trim().min(1).max(100).optional(),
   /** Exact Origin header values allowed to open visitor sockets for this tenant. */
   allowedOrigins: z.array(originSchema).min(1, { error: 'needs at least one origin' }),
   /** Key of the website's identity HMAC; without it, visitors cannot be verified. */

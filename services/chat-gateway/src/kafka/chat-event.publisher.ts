@@ -2,6 +2,7 @@ import {
   type DeliveryStatus,
   encodeEnvelope,
   type InboundMessage,
+  type OutboundMessage,
   threadPartitionKey,
 } from '@switchboard/events';
 import type { MessageProducer } from '@switchboard/kafka';
@@ -19,6 +20,8 @@ export interface ChatTopics {
 export interface ChatEventPublisher {
   publishInbound(message: InboundMessage): Promise<void>;
   publishStatus(status: DeliveryStatus): Promise<void>;
+  /** A message for another channel (the email fallback), keyed like every outbound message. */
+  publishOutbound(message: OutboundMessage): Promise<void>;
 }
 
 export class KafkaChatEventPublisher implements ChatEventPublisher {
@@ -40,6 +43,12 @@ export class KafkaChatEventPublisher implements ChatEventPublisher {
     // Keyed like the outbound topic (by conversation), so a message's statuses stay in order.
     await this.producer.send(this.topics.deliveryStatus, [
       { key: status.conversationId, value: encodeEnvelope(status) },
+    ]);
+  }
+
+  async publishOutbound(message: OutboundMessage): Promise<void> {
+    await this.producer.send(this.topics.outboundMessages, [
+      { key: message.conversationId, value: encodeEnvelope(message) },
     ]);
   }
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type MetricsRegistry } from '@switchboard/metrics';
+import type { FallbackResult } from '../email-fallback/send-email-fallbacks.usecase';
 import type { ChatErrorCode } from '../shared/chat-error';
 
 /**
@@ -12,6 +13,7 @@ export class ChatMetrics {
   private readonly rejected: Counter<'reason'>;
   private readonly connectionsRejected: Counter<'reason'>;
   private readonly delivered: Counter;
+  private readonly emailFallbacks: Counter<'outcome'>;
 
   constructor(registry: MetricsRegistry, pendingReplies: () => Promise<number>) {
     const registers = [registry];
@@ -41,6 +43,12 @@ export class ChatMetrics {
     this.delivered = new Counter({
       name: 'switchboard_chat_replies_delivered_total',
       help: 'Agent replies the visitor’s widget acknowledged',
+      registers,
+    });
+    this.emailFallbacks = new Counter({
+      name: 'switchboard_chat_email_fallbacks_total',
+      help: 'Due unacknowledged replies handled by this replica, by outcome (sent: email produced)',
+      labelNames: ['outcome'],
       registers,
     });
     new Gauge({
@@ -79,5 +87,9 @@ export class ChatMetrics {
 
   repliesDelivered(count: number): void {
     if (count > 0) this.delivered.inc(count);
+  }
+
+  emailFallback(outcome: FallbackResult['outcome']): void {
+    this.emailFallbacks.inc({ outcome });
   }
 }

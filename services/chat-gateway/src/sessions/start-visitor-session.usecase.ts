@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatTenant } from '../config/chat-tenants.config';
+import type { VisitorContactStore } from '../email-fallback/visitor-contact.store';
 import { ChatError } from '../shared/chat-error';
 import { isUserHashValid } from './identity-verification.util';
 import type { RateLimiter } from './rate-limiter';
@@ -44,6 +45,8 @@ export class StartVisitorSessionUseCase {
     private readonly sessions: VisitorSessionStore,
     private readonly rateLimiter: RateLimiter,
     private readonly limits: SessionLimits,
+    /** Remembers the pre-chat email by thread (for the email fallback); optional. */
+    private readonly contacts?: VisitorContactStore,
   ) {}
 
   async execute(command: StartVisitorSessionCommand): Promise<StartedVisitorSession> {
@@ -74,6 +77,7 @@ export class StartVisitorSessionUseCase {
           throw new ChatError('identity_rejected', 'this session belongs to another visitor');
         }
       }
+      await this.rememberContact(session);
       return { session, tenant };
     }
 
@@ -100,7 +104,17 @@ export class StartVisitorSessionUseCase {
       };
     }
     const newToken = await this.sessions.create(session);
+    await this.rememberContact(session);
     return { session, tenant, newToken };
+  }
+
+  /** Also on every resumption, which keeps the address as long as the session lives. */
+  private async rememberContact(session: VisitorSession): Promise<void> {
+    if (!this.contacts || session.email === undefined) return;
+    await this.contacts.remember(session.tenantId, session.threadKey, {
+      email: session.email,
+      ...(session.name !== undefined ? { name: session.name } : {}),
+    });
   }
 
   private verifyIdentity(tenant: ChatTenant, identity: { userId: string; userHash: string }): void {

@@ -3,6 +3,8 @@ export const CHAT_WIRING = Symbol('CHAT_WIRING');
 export const CHAT_LIMITS = Symbol('CHAT_LIMITS');
 export const CHAT_EVENT_PUBLISHER = Symbol('CHAT_EVENT_PUBLISHER');
 export const REPLY_MAILBOX = Symbol('REPLY_MAILBOX');
+export const VISITOR_CONTACTS = Symbol('VISITOR_CONTACTS');
+export const THREAD_CONVERSATIONS = Symbol('THREAD_CONVERSATIONS');
 
 import type { TrustedProxies } from '../sessions/trusted-proxies';
 

@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -13,9 +14,13 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { ChatTenant } from '../config/chat-tenants.config';
 import { SendVisitorMessageUseCase } from '../inbound/send-visitor-message.usecase';
+import {
+  type HistoryEntry,
+  LoadVisitorHistoryUseCase,
+} from '../history/load-visitor-history.usecase';
 import { ChatMetrics } from '../metrics/chat-metrics';
 import { AcknowledgeAgentRepliesUseCase } from '../outbound/acknowledge-agent-replies.usecase';
-import type { ReplyMailbox } from '../outbound/reply-mailbox.store';
+import type { PendingReply, ReplyMailbox } from '../outbound/reply-mailbox.store';
 import { type AgentMessageEvent, toAgentMessageEvent } from '../outbound/visitor-push';
 import { StartVisitorSessionUseCase } from '../sessions/start-visitor-session.usecase';
 import type { VisitorSession } from '../sessions/visitor-session.store';
@@ -34,6 +39,7 @@ interface VisitorSocketData {
   tenant: ChatTenant;
   newToken?: string;
   clientIp: string;
+  knownMessageIds: string[];
 }
 interface WireError {
   code: string;
@@ -50,6 +56,7 @@ interface ServerToClientEvents {
     offline: boolean;
     prechatTopics: string[];
   }) => void;
+  history: (history: { messages: HistoryEntry[] }) => void;
   'agent:message': (message: AgentMessageEvent) => void;
   'chat:error': (error: WireError & { event: string }) => void;
 }
@@ -88,6 +95,8 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     private readonly push: SocketRoomPush,
     private readonly metrics: ChatMetrics,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    /** Present when CONVERSATION_GRPC_URL is set. */
+    @Optional() private readonly history?: LoadVisitorHistoryUseCase,
   ) {
     this.logger = rootLogger.child({ component: 'visitor-sockets' });
   }
@@ -144,7 +153,7 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       identity: handshake.identity,
       prechat: handshake.prechat,
     });
-    socket.data = { ...started, clientIp };
+    socket.data = { ...started, clientIp, knownMessageIds: handshake.knownMessageIds ?? [] };
   }
 
   private onConnection(socket: VisitorSocket): void {
@@ -211,18 +220,37 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
         });
       }
     });
-    void this.sendPending(socket);
+    void this.sendBacklog(socket);
   }
 
-  /** Whatever the visitor has not acknowledged yet, oldest first. */
-  private async sendPending(socket: VisitorSocket): Promise<void> {
+  /**
+   * The conversation's history (when the conversation service is configured), then whatever the
+   * visitor has not acknowledged yet, oldest first. History leaves out what the widget said it
+   * shows and the replies replayed right after it, which need the widget's ack.
+   */
+  private async sendBacklog(socket: VisitorSocket): Promise<void> {
     const { session } = socket.data;
+    let replies: PendingReply[];
     try {
-      const replies = await this.mailbox.pending(session.tenantId, session.threadKey);
-      for (const reply of replies) socket.emit('agent:message', toAgentMessageEvent(reply));
+      replies = await this.mailbox.pending(session.tenantId, session.threadKey);
     } catch (error) {
       // The replies stay in the mailbox and go out on the next connection.
       this.logger.warn({ err: error }, 'pending replies not sent');
+      return;
+    }
+    await this.sendHistory(socket, new Set(replies.map((reply) => reply.messageId)));
+    for (const reply of replies) socket.emit('agent:message', toAgentMessageEvent(reply));
+  }
+
+  private async sendHistory(socket: VisitorSocket, pendingIds: ReadonlySet<string>): Promise<void> {
+    if (!this.history) return;
+    const { session, knownMessageIds } = socket.data;
+    try {
+      const messages = await this.history.execute(session, new Set(knownMessageIds), pendingIds);
+      if (messages !== undefined) socket.emit('history', { messages });
+    } catch (error) {
+      // Best effort: the chat works without it, and the next connection asks again.
+      this.logger.warn({ err: error }, 'conversation history not available');
     }
   }
 

@@ -19,6 +19,8 @@ const handshakeSchema = z.object({
       topic: shortText(100).optional(),
     })
     .optional(),
+  /** Ids the widget already shows: left out of the history sent on (re)connection. */
+  knownMessageIds: z.array(shortText(200)).max(500).optional(),
 });
 export type VisitorHandshake = z.infer<typeof handshakeSchema>;
 

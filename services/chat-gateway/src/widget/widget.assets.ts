@@ -82,6 +82,9 @@ export const WIDGET_SCRIPT = String.raw`(function () {
       if (answer && answer.ok) {
         unsent = unsent.filter(function (other) { return other !== item; });
         item.line.setAttribute('data-state', 'sent');
+        // The id history knows this message by: it is not shown a second time.
+        seen[answer.messageId] = true;
+        item.line.setAttribute('data-message-id', answer.messageId);
       } else if (answer && answer.error && answer.error.retryable) {
         item.line.setAttribute('data-state', 'retrying');
         setTimeout(function () { if (connected) deliverOutgoing(item); }, 2000);
@@ -98,6 +101,13 @@ export const WIDGET_SCRIPT = String.raw`(function () {
       if (payload.sessionToken) localStorage.setItem(tokenKey, payload.sessionToken);
       status.textContent = payload.offline ? 'No agent is available; leave a message' : 'Connected';
       unsent.forEach(deliverOutgoing); // same client ids: the gateway never duplicates them
+    } else if (event === 'history') {
+      // The conversation so far (on a new page, or what was missed); ids already shown are skipped.
+      (payload.messages || []).forEach(function (message) {
+        if (seen[message.id]) return;
+        seen[message.id] = true;
+        show(message.from === 'visitor' ? 'visitor' : 'agent', message.text, message.id);
+      });
     } else if (event === 'agent:message') {
       if (!seen[payload.id]) {
         seen[payload.id] = true;
@@ -117,6 +127,8 @@ export const WIDGET_SCRIPT = String.raw`(function () {
       var token = localStorage.getItem(tokenKey);
       if (token) auth.sessionToken = token;
       if (userId && userHash) auth.identity = { userId: userId, userHash: userHash };
+      var known = Object.keys(seen).slice(-500);
+      if (known.length) auth.knownMessageIds = known;
       send('40' + JSON.stringify(auth));
     } else if (type === '2') {
       send('3');
