@@ -4,10 +4,12 @@ import {
   DEFAULT_HTTP_PORTS,
   REPOSITORY_ROOT,
   SERVICE_NAMES,
+  type ServiceName,
   type ServiceProcess,
   spawnService,
   waitForHttpStatus,
 } from '@switchboard/testing';
+import { type DemoSetup, prepareDemo, runDemo } from './demo';
 
 /** `npm start`: the local stack plus all five services, each logging to .stack/logs/services. */
 async function main(): Promise<void> {
@@ -26,9 +28,24 @@ async function main(): Promise<void> {
     AUTH_JWT_SECRET: process.env.AUTH_JWT_SECRET ?? 'switchboard-local-development-jwt-secret',
   };
   const logDirectory = join(REPOSITORY_ROOT, '.stack', 'logs', 'services');
+  // The demo's routing configuration (router) and SMTP relay stand-in (email gateway's outbound).
+  let demo: DemoSetup | undefined;
+  try {
+    demo = await prepareDemo(join(REPOSITORY_ROOT, '.stack', 'demo'));
+  } catch (error) {
+    log(
+      `switchboard: the demo could not be prepared (${error instanceof Error ? error.message : String(error)}); starting without it`,
+    );
+  }
+  const serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = demo
+    ? {
+        router: { ROUTER_CONFIG_FILE: demo.routerConfigFile },
+        'email-gateway': { SMTP_RELAY_URL: demo.relay.url },
+      }
+    : {};
   const services: ServiceProcess[] = SERVICE_NAMES.map((name) =>
     spawnService(name, {
-      env,
+      env: { ...env, ...serviceEnv[name] },
       httpPort: DEFAULT_HTTP_PORTS[name],
       logFile: join(logDirectory, `${name}.log`),
     }),
@@ -44,6 +61,7 @@ async function main(): Promise<void> {
         `  ${services[index]?.name ?? '?'}: exit ${result.code ?? result.signal} in ${result.ms} ms`,
       ),
     );
+    await demo?.relay.close();
     log('switchboard: services stopped; the stack keeps running (npm run stack -- down stops it)');
     process.exit(exitCode);
   };
@@ -86,6 +104,20 @@ async function main(): Promise<void> {
   }
   log(`  kafka ${stack.kafkaBrokers} · mongodb ${stack.mongodbUri} · redis ${stack.redisUrl}`);
   log('  health: GET <http>/health/live, /health/ready · metrics: GET <http>/metrics');
+
+  if (demo) {
+    const byName = new Map(services.map((service) => [service.name, service]));
+    await runDemo(demo, {
+      chatGatewayUrl: byName.get('chat-gateway')?.httpUrl ?? '',
+      socialGatewayUrl: byName.get('social-gateway')?.httpUrl ?? '',
+      smtpPort: 2525,
+      routerGrpc: '127.0.0.1:50052',
+      conversationGrpc: '127.0.0.1:50051',
+      jwtSecret: env.AUTH_JWT_SECRET,
+      log,
+    });
+  }
+  log('');
   log('Press Ctrl-C to stop the services.');
 }
 

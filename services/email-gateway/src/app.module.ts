@@ -16,7 +16,9 @@ export class AppModule {
           brokers: config.KAFKA_BROKERS,
           clientId: 'email-gateway',
           topics: topicSpecsFor(
-            [Topics.inboundMessages, Topics.outboundMessages, Topics.deliveryStatus],
+            [Topics.inboundMessages, Topics.outboundMessages, Topics.deliveryStatus].map(
+              (topic) => config.KAFKA_TOPIC_PREFIX + topic,
+            ),
             {
               partitions: config.KAFKA_TOPIC_PARTITIONS,
               replicationFactor: config.KAFKA_REPLICATION_FACTOR,

@@ -183,12 +183,15 @@ export class OutboundMailLifecycle implements BeforeApplicationShutdown {
       producer: this.producer,
       clock: systemClock,
       maxAttempts: this.config.OUTBOUND_EMAIL_MAX_ATTEMPTS,
+      deliveryStatusTopic: this.config.KAFKA_TOPIC_PREFIX + Topics.deliveryStatus,
     });
+    const outboundTopic = this.config.KAFKA_TOPIC_PREFIX + Topics.outboundMessages;
     this.consumer = createOutboundMailConsumer(
       this.kafka,
-      outboundMailHandler(sendMail, this.producer, Topics.outboundMessages, this.logger),
+      outboundMailHandler(sendMail, this.producer, outboundTopic, this.logger),
       {
-        groupId: 'email-gateway-outbound',
+        groupId: `${this.config.KAFKA_TOPIC_PREFIX}email-gateway-outbound`,
+        outboundTopic,
         maxAttempts: this.config.OUTBOUND_EMAIL_MAX_ATTEMPTS,
         retryBaseMs: this.config.OUTBOUND_EMAIL_RETRY_BASE_MS,
         retryMaxDelayMs: this.config.OUTBOUND_EMAIL_RETRY_MAX_DELAY_MS,
@@ -289,7 +292,13 @@ export class EmailGatewayModule {
               threadIndex,
               signer,
               authenticator,
-              bounceReporter: new ReportBounceUseCase({ ledger, producer, clock: systemClock }),
+              bounceReporter: new ReportBounceUseCase({
+                ledger,
+                producer,
+                clock: systemClock,
+                deliveryStatusTopic: config.KAFKA_TOPIC_PREFIX + Topics.deliveryStatus,
+              }),
+              inboundTopic: config.KAFKA_TOPIC_PREFIX + Topics.inboundMessages,
               limits: {
                 ...DEFAULT_PARSE_LIMITS,
                 maxAttachmentBytes: config.EMAIL_MAX_ATTACHMENT_BYTES,

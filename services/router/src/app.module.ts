@@ -16,10 +16,15 @@ export class AppModule {
         KafkaModule.forRoot({
           brokers: config.KAFKA_BROKERS,
           clientId: 'router',
-          topics: topicSpecsFor([Topics.conversationEvents, Topics.routingDecisions], {
-            partitions: config.KAFKA_TOPIC_PARTITIONS,
-            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-          }),
+          topics: topicSpecsFor(
+            [Topics.conversationEvents, Topics.routingDecisions].map(
+              (topic) => config.KAFKA_TOPIC_PREFIX + topic,
+            ),
+            {
+              partitions: config.KAFKA_TOPIC_PARTITIONS,
+              replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            },
+          ),
         }),
         MongoModule.forRoot({
           uri: config.MONGODB_URI,

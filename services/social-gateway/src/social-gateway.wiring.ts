@@ -32,3 +32,18 @@ export const productionWiring: SocialGatewayWiring = {
   consumerTuning: {},
   clock: systemClock,
 };
+
+/** Production names behind `KAFKA_TOPIC_PREFIX` (empty in production). */
+export function prefixedWiring(prefix: string): SocialGatewayWiring {
+  if (prefix === '') return productionWiring;
+  const { topics } = productionWiring;
+  return {
+    ...productionWiring,
+    topics: {
+      inboundMessages: prefix + topics.inboundMessages,
+      outboundMessages: prefix + topics.outboundMessages,
+      deliveryStatus: prefix + topics.deliveryStatus,
+    },
+    consumerGroupId: prefix + productionWiring.consumerGroupId,
+  };
+}

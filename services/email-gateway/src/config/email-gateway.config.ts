@@ -68,6 +68,11 @@ export const emailGatewayEnvSchema = z.object({
   IMAP_RETRY_MAX_DELAY_MS: positiveIntegerVariable(60_000),
   /** Connect and greeting budget of one IMAP connection attempt. */
   IMAP_CONNECTION_TIMEOUT_MS: positiveIntegerVariable(15_000),
+  /**
+   * Prefixed to this service's topic names and consumer group, to run an isolated instance (a
+   * test, a staging copy) on a shared Kafka. Empty in production.
+   */
+  KAFKA_TOPIC_PREFIX: stringVariable(''),
 });
 
 export type EmailGatewayConfig = z.infer<typeof emailGatewayEnvSchema>;

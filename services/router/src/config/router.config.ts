@@ -25,6 +25,11 @@ export const routerEnvSchema = z.object({
   ROUTER_CONFIG_FILE: stringVariable().optional(),
   ROUTER_TICK_MS: positiveIntegerVariable(1_000),
   AGENT_HEARTBEAT_TTL_MS: positiveIntegerVariable(30_000),
+  /**
+   * Prefixed to this service's topic names and consumer group, to run an isolated instance (a
+   * test, a staging copy) on a shared Kafka. Empty in production.
+   */
+  KAFKA_TOPIC_PREFIX: stringVariable(''),
   REQUEUE_ASSIGNED_ON_OFFLINE: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('false')

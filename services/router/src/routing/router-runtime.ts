@@ -119,7 +119,10 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
       await waitForRedisReady(this.subscriber);
       await this.offerNotifier.start();
       const publisher = new FanOutDecisionPublisher([
-        new KafkaDecisionPublisher(this.producer, Topics.routingDecisions),
+        new KafkaDecisionPublisher(
+          this.producer,
+          this.config.KAFKA_TOPIC_PREFIX + Topics.routingDecisions,
+        ),
         this.offerNotifier,
       ]);
       const route = new RouteConversationEventUseCase(
@@ -155,8 +158,8 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
       );
       if (this.stopping) return;
       this.consumer = this.kafka.createConsumer({
-        groupId: 'router',
-        topics: [Topics.conversationEvents],
+        groupId: `${this.config.KAFKA_TOPIC_PREFIX}router`,
+        topics: [this.config.KAFKA_TOPIC_PREFIX + Topics.conversationEvents],
         fromBeginning: true,
         handler: async (message) => {
           const event = decodeEnvelope(

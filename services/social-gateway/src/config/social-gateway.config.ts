@@ -36,6 +36,11 @@ export const socialGatewayEnvSchema = z.object({
   KAFKA_SEND_TIMEOUT_MS: positiveIntegerVariable(5_000),
   /** Platforms redeliver for days; a delivery id is remembered this long. */
   INBOUND_DEDUPE_TTL_SECONDS: positiveIntegerVariable(7 * 24 * 3600),
+  /**
+   * Prefixed to this service's topic names and consumer group, to run an isolated instance (a
+   * test, a staging copy) on a shared Kafka. Empty in production.
+   */
+  KAFKA_TOPIC_PREFIX: stringVariable(''),
   /** Attempts per outbound send on 429 and 5xx, the first included. */
   OUTBOUND_MAX_ATTEMPTS: positiveIntegerVariable(4),
   /** First retry delay of an outbound send; doubles with each retry (Retry-After wins). */
