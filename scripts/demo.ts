@@ -241,19 +241,22 @@ class Demo {
       );
       this.step = `demo-agent accepts the ${item.label} offer (AgentService.AcceptOffer)`;
       await this.call(this.agentApi, 'acceptOffer', { conversationId: id }, this.agentToken);
-      // The conversation service does not apply the router's decisions yet; until it does, the
-      // assignment is recorded through its API so the agent may see and answer the conversation.
-      await this.call(
-        this.conversationApi,
-        'assign',
-        { conversationId: id, assigneeId: AGENT, queueId: offer.queueId, reason: 'offer accepted' },
-        this.supervisorToken,
+      // The router's `assigned` decision travels back to the conversation service, which records
+      // it: from then on the agent's own token sees the conversation as theirs.
+      await expectEventually(
+        async () => {
+          const seen = await this.call<conversationV1.GetConversationResponse>(
+            this.conversationApi,
+            'getConversation',
+            { conversationId: id },
+            this.agentToken,
+          );
+          if (seen.conversation?.assigneeId !== AGENT) throw new Error('not assigned yet');
+        },
+        { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 100 },
       );
       this.log(`5. ${AGENT} accepted the ${item.label} conversation`);
     }
-    this.log(
-      '   (note: the conversation service does not consume routing decisions yet, so the demo records each accepted offer with ConversationService.Assign)',
-    );
 
     this.step = 'demo-agent replies (ConversationService.SendMessage)';
     for (const item of conversations) {

@@ -47,11 +47,8 @@ import { createTransport } from 'nodemailer';
  * writes by SMTP, an agent UI that speaks gRPC to the router and the conversation service, and an
  * SMTP relay stand-in where outbound mail leaves the system.
  *
- * Known gap (see the second test): the conversation service does not consume
- * switchboard.routing-decisions.v1, so the router's `queued`/`assigned` decisions never become the
- * conversation's queue_id/assignee_id, and an agent (role `agent`) cannot see the conversation the
- * router gave them. The reply half of the flow therefore starts from a supervisor's explicit
- * Assign call, which is what applying the `assigned` decision should do by itself.
+ * The router's decisions come back to the conversation service, which applies `queued` and
+ * `assigned` as the conversation's queue and agent, so the agent sees and answers it.
  */
 
 const SECRET = 'whole-system-e2e-jwt-secret-of-32-bytes-or-more';
@@ -386,28 +383,20 @@ describe('the whole system: email → conversation → router → agent → repl
 
   it('carries the agent’s reply out through the relay, threaded, and files the customer’s answer in the same conversation', async () => {
     expect(conversationId).not.toBe('');
-    // MISSING LINK: the conversation service does not apply the router's `assigned` decision
-    // (checked above on the routing-decisions topic), so the agent could not see or answer the
-    // conversation. A supervisor's Assign does here, explicitly, what that consumer should do.
-    await unary(
-      conversationApi,
-      'assign',
-      {
-        conversationId,
-        assigneeId: AGENT,
-        queueId: QUEUE,
-        reason: 'router decision: assigned (applied by hand until the conversation service does)',
+    // The conversation service applied the router's decisions: the agent's own token now sees
+    // the conversation in its queue, assigned to it — no supervisor involved.
+    await expectEventually(
+      async () => {
+        const assigned = await unary<conversationV1.GetConversationResponse>(
+          conversationApi,
+          'getConversation',
+          { conversationId },
+          agentToken,
+        );
+        expect(assigned.conversation).toMatchObject({ assigneeId: AGENT, queueId: QUEUE });
       },
-      supervisorToken,
+      { timeoutMs: 20_000, intervalMs: 200 },
     );
-    // Now the agent itself (role agent, queue email) sees and answers the conversation.
-    const assigned = await unary<conversationV1.GetConversationResponse>(
-      conversationApi,
-      'getConversation',
-      { conversationId },
-      agentToken,
-    );
-    expect(assigned.conversation).toMatchObject({ assigneeId: AGENT, queueId: QUEUE });
     await unary(
       conversationApi,
       'sendMessage',

@@ -18,6 +18,7 @@ export class AppModule {
       inboundMessages: prefix + DEFAULT_CONVERSATION_TOPICS.inboundMessages,
       conversationEvents: prefix + DEFAULT_CONVERSATION_TOPICS.conversationEvents,
       outboundMessages: prefix + DEFAULT_CONVERSATION_TOPICS.outboundMessages,
+      routingDecisions: prefix + Topics.routingDecisions,
     };
     return {
       module: AppModule,

@@ -7,7 +7,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { JwtAuthenticator } from '@switchboard/grpc-kit';
-import type { KafkaClient } from '@switchboard/kafka';
+import { decodeEnvelope, routingDecisionSchema } from '@switchboard/events';
+import type { KafkaClient, MessageConsumer } from '@switchboard/kafka';
 import type { MetricsRegistry } from '@switchboard/metrics';
 import {
   cachedProbe,
@@ -27,6 +28,7 @@ import {
   JWT_AUTHENTICATOR,
 } from './grpc/conversation.grpc-controller';
 import { InboundMessageConsumer } from './ingestion/inbound-message.consumer';
+import { ApplyRoutingDecisionUseCase } from './routing/apply-routing-decision.usecase';
 import { ensureConversationIndexes } from './persistence/conversation.schemas';
 import { systemClock } from './shared/clock';
 import { ConversationMetrics } from './sla/conversation.metrics';
@@ -52,6 +54,7 @@ const STARTUP_RETRY_MS = 2_000;
 @Injectable()
 class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer: InboundMessageConsumer | undefined;
+  private decisionsConsumer: MessageConsumer | undefined;
   private readonly timers: BackgroundTimers;
   private started = false;
   private stopping = false;
@@ -96,6 +99,7 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
         this.logger,
       );
       await this.consumer.start();
+      await this.startRoutingDecisionsConsumer();
       this.timers.every('snooze-waker', this.options.snoozePollIntervalMs, () =>
         this.core.wakeSnoozed.execute(),
       );
@@ -108,8 +112,28 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     } catch (error) {
       this.logger.warn({ err: error, retryInMs: STARTUP_RETRY_MS }, 'not started yet; retrying');
       await this.consumer?.stop().catch(() => undefined);
+      await this.decisionsConsumer?.stop().catch(() => undefined);
       if (!this.stopping) this.retry = setTimeout(() => void this.start(), STARTUP_RETRY_MS);
     }
+  }
+
+  /** Applies the router's queue and agent decisions to conversations (see ApplyRoutingDecisionUseCase). */
+  private async startRoutingDecisionsConsumer(): Promise<void> {
+    const topic = this.options.topics.routingDecisions;
+    if (!topic) return;
+    const apply = new ApplyRoutingDecisionUseCase(this.core.changer);
+    this.decisionsConsumer = this.kafka.createConsumer({
+      groupId: `${this.options.consumerGroupId}.routing-decisions`,
+      topics: [topic],
+      fromBeginning: true,
+      ...this.options.kafkaConsumerTuning,
+      handler: async (message) => {
+        const decision = decodeEnvelope('routing decision', routingDecisionSchema, message.value);
+        const outcome = await apply.execute(decision);
+        this.logger.debug({ decisionId: decision.decisionId, outcome }, 'routing decision applied');
+      },
+    });
+    await this.decisionsConsumer.start();
   }
 
   /** Flushes outboxes whose writer died before flushing (a crashed replica, a failed publish). */
@@ -124,6 +148,7 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     this.core.feed.close();
     await this.timers.stop();
     await this.consumer?.stop();
+    await this.decisionsConsumer?.stop();
     await this.core.producer.disconnect();
   }
 }
