@@ -6,3 +6,4 @@ export * from './health/readiness.registry';
 export * from './run-service';
 export * from './service-kit.module';
 export * from './tokens';
+export * from './dependencies/background-consumer';
