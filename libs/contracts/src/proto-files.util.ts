@@ -14,6 +14,7 @@ export const protoFiles = {
   commonV1: path.join(protoRoot, 'switchboard/common/v1/common.proto'),
   conversationV1: path.join(protoRoot, 'switchboard/conversation/v1/conversation_service.proto'),
   routerV1: path.join(protoRoot, 'switchboard/router/v1/agent_service.proto'),
+  routerAdminV1: path.join(protoRoot, 'switchboard/router/v1/routing_admin_service.proto'),
 } as const;
 
 export type ProtoFile = keyof typeof protoFiles;

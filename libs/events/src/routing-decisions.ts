@@ -31,6 +31,17 @@ export const routingDecisionSchema = z.object({
     reason: z.string(),
     rules: z.array(z.string()).default([]),
     strategy: z.string().optional(),
+    /** Agents the router looked at for this decision, in the order it looked, and the verdict. */
+    candidates: z
+      .array(
+        z.object({
+          agentId: z.string().min(1),
+          chosen: z.boolean(),
+          /** Why chosen or passed over: "declined before", "lacks skill billing ≥ 5", … */
+          reason: z.string(),
+        }),
+      )
+      .default([]),
   }),
   decidedAt: z.iso.datetime({ offset: true }),
 });

@@ -3,7 +3,12 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { UnauthenticatedError } from './grpc-errors';
 
-export const ROLES = ['agent', 'supervisor'] as const;
+/**
+ * agent: their assignments and queues. supervisor: the whole tenant. system: another Switchboard
+ * service acting for the tenant (the chat gateway loading a visitor's history, asking the router
+ * for a wait estimate); it may read across the tenant but not act as an agent.
+ */
+export const ROLES = ['agent', 'supervisor', 'system'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is calling, from a verified bearer token. */
@@ -86,4 +91,9 @@ export class JwtAuthenticator {
 
 export function isSupervisor(principal: Principal): boolean {
   return principal.roles.includes('supervisor');
+}
+
+/** A service-to-service caller: reads across its tenant, never writes as an agent. */
+export function isSystem(principal: Principal): boolean {
+  return principal.roles.includes('system');
 }

@@ -17,6 +17,7 @@ export class DecisionFactory {
     agentId?: string;
     offerExpiresAt?: number;
     strategy?: string;
+    candidates?: RoutingDecisionEvent['explanation']['candidates'];
   }): RoutingDecisionEvent {
     return {
       schemaVersion: 1,
@@ -30,7 +31,12 @@ export class DecisionFactory {
         input.offerExpiresAt === undefined
           ? undefined
           : new Date(input.offerExpiresAt).toISOString(),
-      explanation: { reason: input.reason, rules: input.rules ?? [], strategy: input.strategy },
+      explanation: {
+        reason: input.reason,
+        rules: input.rules ?? [],
+        strategy: input.strategy,
+        candidates: input.candidates ?? [],
+      },
       decidedAt: new Date(input.at).toISOString(),
     };
   }
