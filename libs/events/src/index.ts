@@ -2,4 +2,4 @@ export * from './envelopes';
 export * from './topics';
 export * from './conversation-events';
 export * from './routing-decisions';
-export * from './agent-activity';
+export * from './conversation-activity';

@@ -15,11 +15,12 @@ export const Topics = {
   /** Delivery outcomes reported by gateways (sent, delivered, read, failed). Key: conversation. */
   deliveryStatus: 'switchboard.delivery-status.v1',
   /**
-   * Ephemeral agent activity (viewing, typing, idle) on a conversation. Conversation-service
-   * replicas share it so agents see a collision whichever replica they are connected to; gateways
-   * show the agent typing and reading to the customer. Key: conversation. Short retention.
+   * Ephemeral activity (viewing, typing, read) of agents and customers on a conversation.
+   * Conversation-service replicas share it so agents see a collision and the customer typing
+   * whichever replica they are connected to; gateways show the agent typing and reading to the
+   * customer. Key: tenant + thread key. Short retention.
    */
-  agentActivity: 'switchboard.agent-activity.v1',
+  conversationActivity: 'switchboard.conversation-activity.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
