@@ -12,6 +12,8 @@ export const ROUTING_DECISION_TYPES = [
   'offer_expired',
   'requeued',
   'completed',
+  /** An overflow step changed a waiting task (relaxed skills, more queues, no language, higher priority). */
+  'overflowed',
 ] as const;
 export const routingDecisionTypeSchema = z.enum(ROUTING_DECISION_TYPES);
 export type RoutingDecisionType = z.infer<typeof routingDecisionTypeSchema>;

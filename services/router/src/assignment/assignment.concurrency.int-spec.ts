@@ -58,8 +58,26 @@ for _, t in ipairs(tasks) do
     if not redis.call('ZSCORE', P .. 'queue:' .. queue .. ':waiting', t) then
       table.insert(violations, t .. ' waiting but not in its queue')
     end
+    for _, widened in ipairs(redis.call('SMEMBERS', tk .. ':queues')) do
+      if not redis.call('ZSCORE', P .. 'queue:' .. widened .. ':waiting', t) then
+        table.insert(violations, t .. ' widened to ' .. widened .. ' but not waiting there')
+      end
+    end
   elseif state ~= 'done' then
     table.insert(violations, t .. ' lost (state ' .. tostring(state) .. ')')
+  end
+end
+-- Nothing offerable that is not waiting: every member of a waiting set waits, there or widened there.
+for _, queue in ipairs(cjson.decode(ARGV[4])) do
+  for _, t in ipairs(redis.call('ZRANGE', P .. 'queue:' .. queue .. ':waiting', 0, -1)) do
+    local tk = P .. 'task:' .. t
+    local state = redis.call('HGET', tk, 'state')
+    local home = redis.call('HGET', tk, 'queue')
+    if state ~= 'waiting' then
+      table.insert(violations, t .. ' in ' .. queue .. ' waiting set but ' .. tostring(state))
+    elseif home ~= queue and redis.call('SISMEMBER', tk .. ':queues', queue) == 0 then
+      table.insert(violations, t .. ' in ' .. queue .. ' waiting set but neither home nor widened')
+    end
   end
 end
 return violations
@@ -118,6 +136,20 @@ describe('assignment under concurrency: three replicas, flapping agents', () => 
       offerTtlMs: 250,
       autoAccept: false,
     });
+    // Chat tasks age through overflow steps while the replicas work: a priority raise, widening to
+    // the mail queue (whose agents then need free chat capacity too) and dropping the language.
+    await store.syncQueues(tenant, Date.now(), [
+      {
+        queueId: 'chat-q',
+        closed: false,
+        steps: [
+          { afterMs: 100, kind: 'raisePriority', raiseBy: 1 },
+          { afterMs: 300, kind: 'widen', queues: ['mail-q'] },
+          { afterMs: 600, kind: 'dropLanguage' },
+        ],
+      },
+      { queueId: 'mail-q', closed: false, steps: [] },
+    ]);
     for (const [index, agentId] of agents.entries()) {
       await store.configureAgent(tenant, {
         agentId,
@@ -145,6 +177,7 @@ describe('assignment under concurrency: three replicas, flapping agents', () => 
         `${context.redisKeyPrefix}{${tenant}}:`,
         JSON.stringify(agents),
         JSON.stringify(enqueuedTasks),
+        JSON.stringify(QUEUES),
       ],
     )) as string[];
     violations.push(...found);
@@ -218,6 +251,16 @@ describe('assignment under concurrency: three replicas, flapping agents', () => 
       }
     };
 
+    const stepsApplied = new Map<string, number>();
+    const overflowTicker = async (replica: Replica): Promise<void> => {
+      while (Date.now() < deadline) {
+        const applied = await replica.store.applyDueSteps(tenant, Date.now());
+        for (const { kind } of applied) stepsApplied.set(kind, (stepsApplied.get(kind) ?? 0) + 1);
+        if (applied.length > 0) await dispatchAll(replica);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+
     const monitor = async (): Promise<void> => {
       while (Date.now() < deadline) {
         await checkInvariants();
@@ -233,11 +276,14 @@ describe('assignment under concurrency: three replicas, flapping agents', () => 
       ...replicas.map((replica) => agentsBehave(replica)),
       ...replicas.map((replica) => flapper(replica)),
       ...replicas.map((replica) => expirer(replica)),
+      ...replicas.map((replica) => overflowTicker(replica)),
       monitor(),
     ]);
     await checkInvariants();
 
     expect(enqueued).toBe(TASK_COUNT);
+    // Every kind of step fired while the replicas worked (not only the first one).
+    expect([...stepsApplied.keys()].sort()).toEqual(['dropLanguage', 'raisePriority', 'widen']);
     expect(violations).toEqual([]);
   }, 60_000);
 
@@ -263,8 +309,19 @@ describe('assignment under concurrency: three replicas, flapping agents', () => 
         for (const queue of QUEUES) {
           const ready = await replica!.redis.zrange(`{${tenant}}:queue:${queue}:ready`, 0, -1);
           for (const taskId of await replica!.store.waitingTasks(tenant, queue, 10_000)) {
-            const [language] = await replica!.redis.hmget(`{${tenant}}:task:${taskId}`, 'lang');
+            const [language, channel] = await replica!.redis.hmget(
+              `{${tenant}}:task:${taskId}`,
+              'lang',
+              'channel',
+            );
             for (const agentId of ready) {
+              // A chat task widened to the mail queue also needs free chat capacity.
+              const [load, cap] = await replica!.redis.hmget(
+                `{${tenant}}:agent:${agentId}`,
+                `load:${channel}`,
+                `cap:${channel}`,
+              );
+              if (Number(load ?? 0) + 1 > Number(cap ?? 0)) continue;
               const declined = await replica!.redis.sismember(
                 `{${tenant}}:task:${taskId}:declined`,
                 agentId,

@@ -1,6 +1,7 @@
 import type { RedisClient } from '@switchboard/redis';
 import {
   ACCEPT_OFFER,
+  APPLY_DUE_STEPS,
   COMPLETE_TASK,
   CONFIGURE_AGENT,
   CONFIGURE_QUEUE,
@@ -11,14 +12,20 @@ import {
   OFFER_TASK,
   SET_STATUS,
   SWEEP_SILENT_AGENTS,
+  SYNC_QUEUES,
 } from './assignment.lua';
 import type {
   AgentRoutingProfile,
   AgentStatus,
+  AppliedStep,
+  CandidateReport,
+  CandidateVerdict,
   OfferOutcome,
+  QueueDynamics,
   QueueSettings,
   ReleasedTask,
   RoutingTask,
+  SelectionPath,
 } from './assignment.types';
 import { LuaScript } from './lua-script';
 
@@ -34,18 +41,42 @@ const scripts = {
   declineOffer: new LuaScript('decline-offer', DECLINE_OFFER),
   expireOffers: new LuaScript('expire-offers', EXPIRE_OFFERS),
   completeTask: new LuaScript('complete-task', COMPLETE_TASK),
+  syncQueues: new LuaScript('sync-queues', SYNC_QUEUES),
+  applyDueSteps: new LuaScript('apply-due-steps', APPLY_DUE_STEPS),
 };
 
-/** How much waiting time one step of priority is worth when ordering a queue. */
+/** How much waiting time one step of priority is worth when a queue does not say. */
 export const PRIORITY_STEP_MS = 10 * 60_000;
+
+/** Agents an offer's explanation lists at most, so a large queue does not bloat the event. */
+export const CANDIDATE_LIMIT = 10;
 
 /**
  * A queue's order: higher priority first, then older first. Priority is expressed as waiting time
- * credit, so a long-waiting normal task eventually overtakes a fresh urgent one (the aging boost)
- * instead of starving behind a stream of urgent work.
+ * credit (the queue's priorityStepMs per step, 10 minutes by default), so a long-waiting normal
+ * task eventually overtakes a fresh urgent one (the aging boost) instead of starving behind a
+ * stream of urgent work. ENQUEUE_TASK computes the same in Lua.
  */
-export function taskScore(priority: number, enqueuedAt: number): number {
-  return enqueuedAt - priority * PRIORITY_STEP_MS;
+export function taskScore(
+  priority: number,
+  enqueuedAt: number,
+  priorityStepMs = PRIORITY_STEP_MS,
+): number {
+  return enqueuedAt - priority * priorityStepMs;
+}
+
+function candidateReport(
+  passedOver: string | undefined,
+  listed: string | undefined,
+): CandidateReport {
+  const parsed: unknown = listed ? JSON.parse(listed) : [];
+  // cjson encodes an empty Lua table as an object.
+  const rows = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+  const candidates: CandidateVerdict[] = rows.map((row) => {
+    const [agentId, reason] = Array.isArray(row) ? (row as string[]) : [];
+    return { agentId: agentId ?? '', chosen: !reason, reason: reason ?? '' };
+  });
+  return { candidates, passedOver: Number(passedOver ?? 0) };
 }
 
 const SAFE_ID = /^[^{}\s]{1,200}$/;
@@ -160,7 +191,7 @@ export class AssignmentStore {
         task.channel,
         task.units,
         task.language,
-        taskScore(task.priority, task.enqueuedAt),
+        task.priority,
         task.enqueuedAt,
         JSON.stringify(task.requiredSkills),
       ]),
@@ -175,21 +206,95 @@ export class AssignmentStore {
     now: number,
     maxCandidates = 50,
   ): Promise<OfferOutcome> {
-    const [kind, first, second] = strings(
-      await this.run(scripts.offerTask, tenantId, [queueId, taskId, now, maxCandidates]),
+    const [kind, first, second, via, passedOver, listed] = strings(
+      await this.run(scripts.offerTask, tenantId, [
+        queueId,
+        taskId,
+        now,
+        maxCandidates,
+        CANDIDATE_LIMIT,
+      ]),
     );
     switch (kind) {
       case 'OFFERED':
-        return { kind: 'offered', agentId: first!, expiresAt: Number(second) };
+        return {
+          kind: 'offered',
+          agentId: first!,
+          expiresAt: Number(second),
+          via: via as SelectionPath,
+          ...candidateReport(passedOver, listed),
+        };
       case 'ASSIGNED':
-        return { kind: 'assigned', agentId: first! };
+        return {
+          kind: 'assigned',
+          agentId: first!,
+          via: via as SelectionPath,
+          ...candidateReport(passedOver, listed),
+        };
       case 'NO_AGENT':
-        return { kind: 'no_agent' };
+        return { kind: 'no_agent', ...candidateReport(passedOver, listed) };
+      case 'QUEUE_CLOSED':
+        return { kind: 'queue_closed' };
       case 'TASK_NOT_WAITING':
       case undefined:
       default:
         return { kind: 'task_not_waiting', state: first ?? 'unknown' };
     }
+  }
+
+  /**
+   * Writes the queues' dynamics (business-hours state, overflow steps, weights, preferences).
+   * Returns, per queue with a maximum wait, how many of its own tasks wait longer than that.
+   */
+  async syncQueues(
+    tenantId: string,
+    now: number,
+    queues: readonly QueueDynamics[],
+  ): Promise<Map<string, number>> {
+    queues.forEach((queue) => assertId('queue', queue.queueId));
+    const encoded = queues.map((queue) => ({
+      id: queue.queueId,
+      closed: queue.closed ? '1' : '0',
+      steps: queue.steps.length > 0 ? JSON.stringify(queue.steps) : undefined,
+      req:
+        queue.relaxableSkills && Object.keys(queue.relaxableSkills).length > 0
+          ? JSON.stringify(queue.relaxableSkills)
+          : undefined,
+      unitsPerTask: queue.unitsPerTask?.toString(),
+      priorityStepMs: queue.priorityStepMs?.toString(),
+      preferPreviousMs: queue.preferPreviousMs ? queue.preferPreviousMs.toString() : undefined,
+      requeueAssigned:
+        queue.requeueAssignedOnOffline === undefined
+          ? undefined
+          : queue.requeueAssignedOnOffline
+            ? '1'
+            : '0',
+      maxWaitMs: queue.maxWaitMs,
+    }));
+    const flat = strings(
+      await this.run(scripts.syncQueues, tenantId, [now, JSON.stringify(encoded)]),
+    );
+    const overMaxWait = new Map<string, number>();
+    for (let index = 0; index + 1 < flat.length; index += 2) {
+      overMaxWait.set(flat[index]!, Number(flat[index + 1]));
+    }
+    return overMaxWait;
+  }
+
+  /** Applies the overflow steps that are due (one per task per call; idempotent across replicas). */
+  async applyDueSteps(tenantId: string, now: number, limit = 500): Promise<AppliedStep[]> {
+    const flat = strings(await this.run(scripts.applyDueSteps, tenantId, [now, limit]));
+    const applied: AppliedStep[] = [];
+    for (let index = 0; index + 4 < flat.length; index += 5) {
+      applied.push({
+        taskId: flat[index]!,
+        queueId: flat[index + 1]!,
+        step: Number(flat[index + 2]),
+        kind: flat[index + 3] as AppliedStep['kind'],
+        detail: flat[index + 4]!,
+      });
+    }
+    return applied;
   }
 
   async acceptOffer(tenantId: string, taskId: string, agentId: string): Promise<boolean> {
@@ -294,6 +399,41 @@ export class AssignmentStore {
       state: state ?? undefined,
       agentId: agentId ?? undefined,
       queueId: queueId ?? undefined,
+    };
+  }
+
+  /** How a task stands in its queue: what overflow steps and priority rules changed so far. */
+  async taskRouting(
+    tenantId: string,
+    taskId: string,
+  ): Promise<{
+    priority: number;
+    language: string;
+    units: number;
+    stepsApplied: number;
+    relaxedBy: number;
+    widenedTo: string[];
+    lastAgentId?: string;
+  }> {
+    const taskKey = this.key(tenantId, `task:${taskId}`);
+    const [priority, language, units, step, relax, lastAgent] = await this.redis.hmget(
+      taskKey,
+      'priority',
+      'lang',
+      'units',
+      'step',
+      'relax',
+      'lastAgent',
+    );
+    const widenedTo = await this.redis.smembers(`${taskKey}:queues`);
+    return {
+      priority: Number(priority ?? 0),
+      language: language ?? '',
+      units: Number(units ?? 1),
+      stepsApplied: Number(step ?? 0),
+      relaxedBy: Number(relax ?? 0),
+      widenedTo: widenedTo.sort(),
+      lastAgentId: lastAgent ?? undefined,
     };
   }
 }

@@ -58,6 +58,9 @@ export class DispatchQueueUseCase {
         );
         if (outcome.kind === 'offered' || outcome.kind === 'assigned') {
           decisions.push({ tenantId, queueId, taskId, outcome, decidedAt: now });
+        } else if (outcome.kind === 'queue_closed') {
+          // Outside business hours nothing is offered; the tick dispatches the queue when it opens.
+          return decisions;
         } else if (outcome.kind === 'no_agent') {
           // Nobody is ready at all: later tasks can't be served either.
           if ((await this.store.readyAgentCount(tenantId, queueId)) === 0) return decisions;

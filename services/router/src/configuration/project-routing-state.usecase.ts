@@ -6,8 +6,11 @@ import type { TenantId } from './tenant-id';
 /**
  * Rebuilds a tenant's hot routing state in Redis from its durable configuration: queue settings,
  * and for each agent its capacity, skills, languages and the queues its skills qualify it for.
- * Idempotent, and leaves presence, load, offers and waiting tasks untouched, so it runs at every
- * start and after every configuration change.
+ * Agents that the previous version had and the current one drops lose their capacity and queues,
+ * so nothing is offered to them any more. Always projects the newest stored version (not the one a
+ * caller just wrote), so two changes racing each other end with the newest in Redis. Idempotent,
+ * and leaves presence, load, offers and waiting tasks untouched, so it runs at every start and
+ * after every configuration change.
  */
 export class ProjectRoutingStateUseCase {
   constructor(
@@ -16,7 +19,9 @@ export class ProjectRoutingStateUseCase {
   ) {}
 
   async execute(tenantId: TenantId): Promise<{ queues: number; agents: number }> {
-    const config = await this.repository.loadTenantConfig(tenantId);
+    const [current, previous] = await this.repository.latest(tenantId, 2);
+    if (!current) return { queues: 0, agents: 0 };
+    const config = current.config;
     for (const queue of config.queues) {
       await this.store.configureQueue(tenantId, {
         queueId: queue.id,
@@ -33,6 +38,17 @@ export class ProjectRoutingStateUseCase {
         skills: agent.skills,
         languages: agent.languages,
         queues: eligibleQueues(agent, config.queues),
+      });
+    }
+    const kept = new Set(config.agents.map((agent) => agent.id));
+    for (const removed of previous?.config.agents ?? []) {
+      if (kept.has(removed.id)) continue;
+      await this.store.configureAgent(tenantId, {
+        agentId: removed.id,
+        capacities: {},
+        skills: {},
+        languages: [],
+        queues: [],
       });
     }
     return { queues: config.queues.length, agents: config.agents.length };

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  catchAllSchema,
+  checkQueueDynamics,
+  membershipLevels,
+  queueDynamicsFields,
+} from '../queues/queue-dynamics.schema';
+import {
+  classificationConfigSchema,
+  classificationReferenceIssues,
+} from '../classification/classification-config.schema';
 
 /**
  * The routing configuration a tenant bootstraps from YAML (and later edits through the admin API):
@@ -26,6 +36,7 @@ export const queueConfigSchema = z.object({
   strategy: z.enum(['longest_idle', 'least_loaded']).default('longest_idle'),
   offerTimeoutSeconds: z.number().positive().max(3600).default(30),
   autoAccept: z.boolean().default(false),
+  ...queueDynamicsFields,
 });
 export type QueueConfig = z.infer<typeof queueConfigSchema>;
 
@@ -56,6 +67,10 @@ export const tenantRoutingConfigSchema = z
     queues: z.array(queueConfigSchema).default([]),
     agents: z.array(agentConfigSchema).default([]),
     queueSelection: queueSelectionSchema.default({ byChannel: {} }),
+    /** Where every queue's tasks finally widen to after waiting this long. */
+    catchAll: catchAllSchema.optional(),
+    /** Topics, topic and priority rules and the text classifier (see classification/). */
+    classification: classificationConfigSchema.optional(),
   })
   .superRefine((config, context) => {
     const known = new Set(config.skills);
@@ -74,6 +89,20 @@ export const tenantRoutingConfigSchema = z
       check(queue.requiredSkills, ['queues', index, 'requiredSkills']),
     );
     config.agents.forEach((agent, index) => check(agent.skills, ['agents', index, 'skills']));
+    checkQueueDynamics(config, context);
+    if (config.classification) {
+      const references = {
+        queueIds: new Set(config.queues.map((queue) => queue.id)),
+        skills: known,
+      };
+      for (const issue of classificationReferenceIssues(config.classification, references)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['classification', ...issue.path],
+          message: issue.message,
+        });
+      }
+    }
     const queueIds = new Set(config.queues.map((queue) => queue.id));
     const selected = [
       ...Object.entries(config.queueSelection.byChannel).map(([channel, queue]) => ({
@@ -130,14 +159,17 @@ export class RoutingConfigError extends Error {
   }
 }
 
-/** Queues an agent may serve: those whose every required skill the agent has at the minimum level. */
+/**
+ * Queues an agent may serve: those whose every required skill the agent has at the minimum level,
+ * relaxed as far as the queue's overflow steps go (a task checks its own, less relaxed, levels).
+ */
 export function eligibleQueues(
   agent: Pick<AgentConfig, 'skills'>,
   queues: readonly QueueConfig[],
 ): string[] {
   return queues
     .filter((queue) =>
-      Object.entries(queue.requiredSkills).every(
+      Object.entries(membershipLevels(queue)).every(
         ([skill, minimum]) => (agent.skills[skill] ?? 0) >= minimum,
       ),
     )

@@ -83,8 +83,8 @@ tenants:
   it('stores the configuration durably and projects queue membership by skill level', async () => {
     const applied = await apply.execute(parseRoutingConfig(parse(yamlFor(7))));
     expect(applied).toEqual([
-      { tenant: acme, queues: 2, agents: 2 },
-      { tenant: beta, queues: 1, agents: 1 },
+      { tenant: acme, version: 1, changed: true, queues: 2, agents: 2 },
+      { tenant: beta, version: 1, changed: true, queues: 1, agents: 1 },
     ]);
 
     const stored = await repository.loadTenantConfig(acme);

@@ -1,9 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { grpcLoaderOptions, protoFiles, routerV1 } from '@switchboard/contracts';
+import { grpcLoaderOptions, protoFiles, routerAdminV1, routerV1 } from '@switchboard/contracts';
 import { grpcMicroserviceOptions } from '@switchboard/grpc-kit';
 
-/** Serves the agent presence and offer API on gRPC next to HTTP, with health and reflection. */
+/**
+ * Serves the agent presence and offer API and routing administration on gRPC next to HTTP, with
+ * health and reflection. Both services are in the package switchboard.router.v1.
+ */
 export async function startGrpcServer(
   app: INestApplication,
   host: string,
@@ -13,9 +16,12 @@ export async function startGrpcServer(
     grpcMicroserviceOptions({
       url: `${host}:${port}`,
       packages: [routerV1.protobufPackage],
-      protoPaths: [protoFiles.routerV1],
+      protoPaths: [protoFiles.routerV1, protoFiles.routerAdminV1],
       loader: grpcLoaderOptions,
-      serviceNames: [`${routerV1.protobufPackage}.AgentService`],
+      serviceNames: [
+        `${routerV1.protobufPackage}.AgentService`,
+        `${routerAdminV1.protobufPackage}.${routerAdminV1.ROUTING_ADMIN_SERVICE_NAME}`,
+      ],
     }),
     { inheritAppConfig: true },
   );

@@ -43,6 +43,13 @@ export class DecisionFactory {
 
   fromDispatch(decision: RoutingDecision, strategy: string): RoutingDecisionEvent {
     const { outcome } = decision;
+    const chosenBecause =
+      outcome.via === 'previous_agent'
+        ? 'handled this conversation last and is available with free capacity'
+        : strategy === 'least_loaded'
+          ? 'least loaded ready agent with the skills, language and free capacity, who had not declined it'
+          : 'longest idle ready agent with the skills, language and free capacity, who had not declined it';
+    const listed = outcome.candidates.length - 1;
     return this.create({
       tenantId: decision.tenantId,
       conversationId: decision.taskId,
@@ -53,9 +60,13 @@ export class DecisionFactory {
       offerExpiresAt: outcome.kind === 'offered' ? outcome.expiresAt : undefined,
       strategy,
       reason:
-        strategy === 'least_loaded'
-          ? 'least loaded ready agent with the skills, language and free capacity, who had not declined it'
-          : 'longest idle ready agent with the skills, language and free capacity, who had not declined it',
+        outcome.passedOver > listed
+          ? `${chosenBecause}; passed over ${outcome.passedOver} agents first (${listed} listed)`
+          : chosenBecause,
+      rules: outcome.via === 'previous_agent' ? ['previous agent preferred'] : [],
+      candidates: outcome.candidates.map((candidate) =>
+        candidate.chosen ? { ...candidate, reason: chosenBecause } : candidate,
+      ),
     });
   }
 }

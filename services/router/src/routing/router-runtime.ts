@@ -16,12 +16,14 @@ import {
 } from '@switchboard/redis';
 import {
   KAFKA_CLIENT,
+  METRICS_REGISTRY,
   MONGO_CONNECTION,
   REDIS_CLIENT,
   ROOT_LOGGER,
 } from '@switchboard/service-kit';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import type { MetricsRegistry } from '@switchboard/metrics';
 import { AgentPresenceUseCases } from '../agents/agent-presence.usecases';
 import type { AgentApi } from '../agents/agent.grpc-controller';
 import { FanOutDecisionPublisher, OfferNotifier } from '../agents/offer-notifier';
@@ -39,9 +41,13 @@ import {
   RouteConversationEventUseCase,
 } from './route-conversation-event.usecase';
 import { CachedTenantConfigSource } from './tenant-config.cache';
+import { ROUTER_METRICS, type RouterMetrics } from '../metrics/router.metrics';
+import { RuleAndModelClassifier } from '../classification/classify';
+import { PrometheusOverMaxWaitReporter } from '../queues/over-max-wait.metrics';
 
 export const ROUTER_CONFIG = Symbol('ROUTER_CONFIG');
 const START_RETRY_MS = 2_000;
+const CONFIG_CACHE_TTL_MS = 1_000;
 const clock = { now: () => Date.now() };
 
 /**
@@ -71,6 +77,8 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(MONGO_CONNECTION) mongo: Connection,
     @Inject(REDIS_CLIENT) redis: RedisClient,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
+    @Inject(METRICS_REGISTRY) private readonly metrics: MetricsRegistry,
+    @Inject(ROUTER_METRICS) private readonly routerMetrics: RouterMetrics,
   ) {
     this.logger = rootLogger.child({ component: 'routing' });
     this.repository = new RoutingConfigRepository(mongo);
@@ -113,12 +121,15 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
       }
       for (const tenantId of await this.repository.listTenants()) await project.execute(tenantId);
 
-      const configs = new CachedTenantConfigSource(this.repository, clock);
+      // Every replica re-reads the configuration's head version each second (one indexed query;
+      // an unchanged version is not parsed again), so a change made on any replica applies here.
+      const configs = new CachedTenantConfigSource(this.repository, clock, CONFIG_CACHE_TTL_MS);
       const dispatch = new DispatchQueueUseCase(this.store, clock);
       const decisions = new DecisionFactory({ next: () => randomUUID() });
       await waitForRedisReady(this.subscriber);
       await this.offerNotifier.start();
       const publisher = new FanOutDecisionPublisher([
+        this.routerMetrics,
         new KafkaDecisionPublisher(
           this.producer,
           this.config.KAFKA_TOPIC_PREFIX + Topics.routingDecisions,
@@ -132,6 +143,7 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
         decisions,
         publisher,
         clock,
+        new RuleAndModelClassifier(),
       );
       const maintain = new MaintainRoutingUseCase(
         this.store,
@@ -143,8 +155,11 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
         {
           heartbeatTtlMs: this.config.AGENT_HEARTBEAT_TTL_MS,
           requeueAssignedOnOffline: this.config.REQUEUE_ASSIGNED_ON_OFFLINE,
+          overMaxWait: new PrometheusOverMaxWaitReporter(this.metrics),
         },
       );
+      // Business hours and overflow settings reach Redis before the first conversation is routed.
+      await maintain.prepare();
 
       this.agentUseCases = new AgentPresenceUseCases(
         this.store,
@@ -168,7 +183,7 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
             message.value,
           );
           try {
-            await route.execute(event);
+            await this.routerMetrics.timeDecision('conversation_event', () => route.execute(event));
           } catch (error) {
             // A tenant that has not set up routing yet is a configuration state, not a bad message:
             // retrying cannot help and dead-lettering every event of the tenant would bury real
@@ -199,7 +214,7 @@ export class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationS
     if (this.ticking || this.stopping) return; // a slow tick is never overlapped by the next
     this.ticking = true;
     try {
-      await maintain.execute();
+      await this.routerMetrics.timeDecision('tick', () => maintain.execute());
     } catch (error) {
       this.logger.warn({ err: error }, 'routing maintenance tick failed; next tick retries');
     } finally {

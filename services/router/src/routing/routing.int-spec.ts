@@ -22,6 +22,7 @@ import {
   RouteConversationEventUseCase,
 } from './route-conversation-event.usecase';
 import { CachedTenantConfigSource } from './tenant-config.cache';
+import { RuleAndModelClassifier } from '../classification/classify';
 
 describe('routing conversation events (real MongoDB and Redis)', () => {
   const context = createTestContext('router-routing');
@@ -76,6 +77,7 @@ describe('routing conversation events (real MongoDB and Redis)', () => {
       decisions,
       publisher,
       clock,
+      new RuleAndModelClassifier(),
     );
     maintain = new MaintainRoutingUseCase(store, dispatch, configs, decisions, publisher, clock, {
       heartbeatTtlMs: 30_000,
@@ -126,7 +128,10 @@ describe('routing conversation events (real MongoDB and Redis)', () => {
       ['queued', 'conv-1', '-'],
       ['offered', 'conv-1', 'ann'],
     ]);
-    expect(made[0]?.explanation.rules).toEqual(['channel chat → queue chat', 'priority normal']);
+    expect(made[0]?.explanation.rules).toEqual([
+      'channel chat → queue chat',
+      'priority normal ← conversation',
+    ]);
     expect(made[1]?.explanation.strategy).toBe('longest_idle');
     expect(published).toHaveLength(2);
   });
