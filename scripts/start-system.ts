@@ -37,12 +37,19 @@ async function main(): Promise<void> {
       `switchboard: the demo could not be prepared (${error instanceof Error ? error.message : String(error)}); starting without it`,
     );
   }
+  // The chat gateway reads history from the conversation service and wait estimates from the
+  // router over gRPC, on their default ports.
+  const chatGatewayEnv = {
+    CONVERSATION_GRPC_URL: '127.0.0.1:50051',
+    ROUTER_GRPC_URL: '127.0.0.1:50052',
+  };
   const serviceEnv: Partial<Record<ServiceName, Record<string, string>>> = demo
     ? {
         router: { ROUTER_CONFIG_FILE: demo.routerConfigFile },
         'email-gateway': { SMTP_RELAY_URL: demo.relay.url },
+        'chat-gateway': chatGatewayEnv,
       }
-    : {};
+    : { 'chat-gateway': chatGatewayEnv };
   const services: ServiceProcess[] = SERVICE_NAMES.map((name) =>
     spawnService(name, {
       env: { ...env, ...serviceEnv[name] },

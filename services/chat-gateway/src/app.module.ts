@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { topicSpecsFor } from '@switchboard/events';
 import type { KafkaClient } from '@switchboard/kafka';
@@ -13,6 +14,10 @@ import {
 } from '@switchboard/service-kit';
 import type { MetricsRegistry } from '@switchboard/metrics';
 import type { Logger } from 'pino';
+import { ConversationActivityConsumer } from './activity/conversation-activity.consumer';
+import { RelayAgentActivityUseCase } from './activity/relay-agent-activity.usecase';
+import { ReportVisitorActivityUseCase } from './activity/report-visitor-activity.usecase';
+import { RedisActivityThrottle } from './activity/typing-throttle.store';
 import { type ChatGatewayWiring, prefixedWiring } from './chat-gateway.wiring';
 import type { ChatGatewayConfig } from './config/chat-gateway.config';
 import { EmailFallbackScanner } from './email-fallback/email-fallback.scanner';
@@ -22,6 +27,7 @@ import {
   RedisVisitorContactStore,
   type VisitorContactStore,
 } from './email-fallback/visitor-contact.store';
+import { ConversationEventsConsumer } from './history/conversation-events.consumer';
 import { GrpcConversationHistory } from './history/grpc-conversation-history';
 import { LoadVisitorHistoryUseCase } from './history/load-visitor-history.usecase';
 import {
@@ -32,12 +38,15 @@ import { RedisAcceptedMessageStore } from './inbound/accepted-message.store';
 import { SendVisitorMessageUseCase } from './inbound/send-visitor-message.usecase';
 import { type ChatEventPublisher, KafkaChatEventPublisher } from './kafka/chat-event.publisher';
 import { ChatMetrics } from './metrics/chat-metrics';
+import { GetQueueStatusUseCase } from './queue/get-queue-status.usecase';
+import { GrpcWaitEstimates } from './queue/grpc-wait-estimates';
 import { AcceptAgentReplyUseCase, type ReplyFallback } from './outbound/accept-agent-reply.usecase';
 import { AcknowledgeAgentRepliesUseCase } from './outbound/acknowledge-agent-replies.usecase';
 import { OutboundMessageConsumer } from './outbound/outbound-message.consumer';
 import { RedisReplyMailbox, type ReplyMailbox } from './outbound/reply-mailbox.store';
 import { RedisRateLimiter } from './sessions/rate-limiter';
 import { StartVisitorSessionUseCase } from './sessions/start-visitor-session.usecase';
+import { SubmitPrechatUseCase } from './sessions/submit-prechat.usecase';
 import { TenantDirectory } from './sessions/tenant-directory';
 import { TrustedProxies } from './sessions/trusted-proxies';
 import { RedisVisitorSessionStore } from './sessions/visitor-session.store';
@@ -46,11 +55,13 @@ import {
   CHAT_LIMITS,
   CHAT_WIRING,
   type ChatLimits,
+  QUEUE_WATCH_OPTIONS,
   REPLY_MAILBOX,
   THREAD_CONVERSATIONS,
   VISITOR_CONTACTS,
 } from './shared/tokens';
 import { ChatSocketServer } from './transport/chat-socket.server';
+import type { QueueWatchOptions } from './transport/queue-status.watch';
 import { SocketRoomPush } from './transport/socket-room.push';
 import { WidgetController } from './widget/widget.controller';
 
@@ -69,6 +80,8 @@ export class AppModule {
     const conversationGrpcUrl = config.CONVERSATION_GRPC_URL;
     const jwtSecret = config.AUTH_JWT_SECRET;
     const withHistory = conversationGrpcUrl !== undefined && jwtSecret !== undefined;
+    const routerGrpcUrl = config.ROUTER_GRPC_URL;
+    const withQueueStatus = routerGrpcUrl !== undefined && jwtSecret !== undefined;
     const limits: ChatLimits = {
       maxMessageBytes: config.CHAT_MAX_MESSAGE_BYTES,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
@@ -82,7 +95,13 @@ export class AppModule {
           brokers: config.KAFKA_BROKERS,
           clientId: 'chat-gateway',
           topics: topicSpecsFor(
-            [topics.inboundMessages, topics.outboundMessages, topics.deliveryStatus],
+            [
+              topics.inboundMessages,
+              topics.outboundMessages,
+              topics.deliveryStatus,
+              topics.conversationActivity,
+              topics.conversationEvents,
+            ],
             {
               partitions: config.KAFKA_TOPIC_PARTITIONS,
               replicationFactor: config.KAFKA_REPLICATION_FACTOR,
@@ -134,6 +153,17 @@ export class AppModule {
             ),
         },
         {
+          provide: SubmitPrechatUseCase,
+          inject: [REDIS_CLIENT, VISITOR_CONTACTS],
+          useFactory: (redis: RedisClient, contacts: VisitorContactStore) =>
+            new SubmitPrechatUseCase(
+              new RedisVisitorSessionStore(redis, config.CHAT_SESSION_TTL_SECONDS),
+              new RedisRateLimiter(redis),
+              { ipEventsPerMinute: config.CHAT_IP_EVENTS_PER_MINUTE },
+              fallbackAfterMs !== undefined ? contacts : undefined,
+            ),
+        },
+        {
           provide: SendVisitorMessageUseCase,
           inject: [REDIS_CLIENT, CHAT_EVENT_PUBLISHER, ROOT_LOGGER],
           useFactory: (redis: RedisClient, publisher: ChatEventPublisher, logger: Logger) =>
@@ -162,6 +192,24 @@ export class AppModule {
             new ChatMetrics(registry, () => mailbox.pendingCount()),
         },
         SocketRoomPush,
+        {
+          provide: ReportVisitorActivityUseCase,
+          inject: [REDIS_CLIENT, CHAT_EVENT_PUBLISHER],
+          useFactory: (redis: RedisClient, publisher: ChatEventPublisher) =>
+            new ReportVisitorActivityUseCase(
+              publisher,
+              new RedisActivityThrottle(redis),
+              clock,
+              `chat-gateway@${hostname()}:${process.pid}`,
+            ),
+        },
+        {
+          provide: RelayAgentActivityUseCase,
+          inject: [SocketRoomPush, THREAD_CONVERSATIONS],
+          useFactory: (push: SocketRoomPush, conversations: ThreadConversationStore) =>
+            new RelayAgentActivityUseCase(push, clock, conversations),
+        },
+        ConversationActivityConsumer,
         {
           provide: AcceptAgentReplyUseCase,
           inject: [
@@ -224,6 +272,41 @@ export class AppModule {
                   history: GrpcConversationHistory,
                   conversations: ThreadConversationStore,
                 ) => new LoadVisitorHistoryUseCase(history, conversations),
+              },
+            ]
+          : []),
+        ...(withHistory || withQueueStatus ? [ConversationEventsConsumer] : []),
+        ...(withQueueStatus
+          ? [
+              {
+                provide: GrpcWaitEstimates,
+                useFactory: () =>
+                  new GrpcWaitEstimates({
+                    address: routerGrpcUrl,
+                    jwtSecret,
+                    timeoutMs: config.ROUTER_GRPC_TIMEOUT_MS,
+                  }),
+              },
+              {
+                provide: GetQueueStatusUseCase,
+                inject: [THREAD_CONVERSATIONS, GrpcWaitEstimates, ROOT_LOGGER],
+                useFactory: (
+                  conversations: ThreadConversationStore,
+                  estimates: GrpcWaitEstimates,
+                  logger: Logger,
+                ) =>
+                  new GetQueueStatusUseCase(
+                    conversations,
+                    estimates,
+                    logger.child({ component: 'queue-status' }),
+                  ),
+              },
+              {
+                provide: QUEUE_WATCH_OPTIONS,
+                useValue: {
+                  intervalMs: config.CHAT_QUEUE_POLL_INTERVAL_MS,
+                  maxPolls: config.CHAT_QUEUE_MAX_POLLS,
+                } satisfies QueueWatchOptions,
               },
             ]
           : []),

@@ -116,6 +116,8 @@ tenants:
         inboundMessages: context.topic('inbound'),
         outboundMessages: context.topic('outbound'),
         deliveryStatus: context.topic('status'),
+        conversationActivity: context.topic('activity'),
+        conversationEvents: context.topic('conversation-events'),
       },
       consumerGroupId: `${context.topicPrefix}chat-gateway`,
       consumerTuning: {
@@ -364,8 +366,80 @@ tenants:
       threadKey: `user:${userId}`,
       externalMessageId: `${userId}:v-1`,
       sender: { kind: 'chat_visitor', value: userId, displayName: 'Ada', verified: true },
-      metadata: { 'prechat.topic': 'billing', 'prechat.email': 'ada@example.com' },
+      metadata: { preChatTopic: 'billing', preChatEmail: 'ada@example.com' },
     });
+  });
+
+  it('takes the pre-chat form after connecting, refuses bad fields by name, and routes on the topic', async () => {
+    expect(
+      await refusalOf(connect(urlA, { tenantId: context.tenantId, prechat: { topic: 'refunds' } })),
+    ).toEqual({
+      code: 'invalid_prechat',
+      message:
+        'invalid pre-chat form: topic: "refunds" is not offered; choose one of: billing, technical',
+      retryable: false,
+    });
+    const visitor = await connect(urlA, { tenantId: context.tenantId });
+    const session = (await visitor.session) as SessionInfo & {
+      prechatTopics: string[];
+      prechat: object;
+    };
+    expect(session).toMatchObject({ prechatTopics: ['billing', 'technical'], prechat: {} });
+    const refused = async (form: unknown) => (await visitor.send('prechat:submit', form)).error;
+    expect(await refused({ name: 'Ada', topic: 'refunds' })).toEqual({
+      code: 'invalid_prechat',
+      message:
+        'invalid pre-chat form: topic: "refunds" is not offered; choose one of: billing, technical',
+      retryable: false,
+    });
+    expect(await refused({ name: 'A'.repeat(101) })).toMatchObject({
+      code: 'invalid_prechat',
+      message: 'invalid pre-chat form: name: must be at most 100 characters',
+    });
+    expect(await refused({ name: '<img src=x onerror=alert(1)>' })).toMatchObject({
+      message: 'invalid pre-chat form: name: must not contain "<", ">" or control characters',
+    });
+    expect(await refused({ name: 'Ada', email: 'not-an-address' })).toMatchObject({
+      message: 'invalid pre-chat form: email: must be a valid email address',
+    });
+    expect(await refused('Ada')).toMatchObject({ code: 'invalid_prechat' });
+    expect(await refused({ name: 'Ada', email: 'x'.repeat(10_000) })).toMatchObject({
+      message: 'invalid pre-chat form: email: must be at most 254 characters',
+    });
+    // Without an ack callback the refusal arrives as an event naming the event.
+    visitor.socket.emit('prechat:submit', { topic: 'refunds' });
+    await expectEventually(() =>
+      expect(visitor.errors).toContainEqual(
+        expect.objectContaining({ event: 'prechat:submit', code: 'invalid_prechat' }),
+      ),
+    );
+
+    const form = { name: "Zoë O'Brien", email: 'zoe@example.com', topic: 'technical' };
+    expect(await visitor.send('prechat:submit', form)).toEqual({ ok: true, prechat: form });
+    expect(
+      await visitor.send('message:send', { clientMessageId: 'p-1', text: 'my router blinks' }),
+    ).toMatchObject({ ok: true });
+    const message = await expectEventually(() => {
+      const found = inbound.find((entry) => entry.envelope.text === 'my router blinks');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(message.envelope).toMatchObject({
+      sender: {
+        kind: 'chat_visitor',
+        value: session.visitorId,
+        displayName: "Zoë O'Brien",
+        verified: false,
+      },
+      metadata: { preChatTopic: 'technical', preChatEmail: 'zoe@example.com' },
+    });
+    // The answers belong to the session: another replica resumes them.
+    const resumed = await connect(urlB, {
+      tenantId: context.tenantId,
+      sessionToken: session.sessionToken,
+    });
+    expect(await resumed.session).toMatchObject({ prechat: form });
+    expect(visitor.socket.connected).toBe(true);
   });
 
   it('puts a message on Kafka before the ack and never twice for a retried client message id', async () => {

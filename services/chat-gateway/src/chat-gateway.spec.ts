@@ -8,7 +8,7 @@ import type { ChatEventPublisher } from './kafka/chat-event.publisher';
 import { isUserHashValid, signUserId } from './sessions/identity-verification.util';
 import type { VisitorSession } from './sessions/visitor-session.store';
 import { ChatError } from './shared/chat-error';
-import { parseHandshake, parseSendMessage } from './transport/visitor-payload.parser';
+import { parseHandshake, parsePrechat, parseSendMessage } from './transport/visitor-payload.parser';
 
 const SECRET = 'identity-secret-0123456789';
 
@@ -60,7 +60,30 @@ describe('visitor payloads', () => {
     expect(refusal(() => parseHandshake(undefined)).code).toBe('invalid_payload');
     expect(
       refusal(() => parseHandshake({ tenantId: 't', prechat: { email: 'nope' } })).message,
-    ).toContain('prechat.email');
+    ).toBe('invalid pre-chat form: email: must be a valid email address');
+  });
+
+  it('refuses pre-chat fields that are oversize, carry markup or are not strings, naming them', () => {
+    expect(parsePrechat({ name: ' Ada ', email: 'ada@example.com', topic: 'billing' })).toEqual({
+      name: 'Ada',
+      email: 'ada@example.com',
+      topic: 'billing',
+    });
+    expect(refusal(() => parsePrechat({ name: 'x'.repeat(101) }))).toEqual({
+      code: 'invalid_prechat',
+      message: 'invalid pre-chat form: name: must be at most 100 characters',
+    });
+    expect(refusal(() => parsePrechat({ name: '<b>Ada</b>' })).message).toBe(
+      'invalid pre-chat form: name: must not contain "<", ">" or control characters',
+    );
+    expect(refusal(() => parsePrechat({ email: `${'a'.repeat(250)}@x.io` })).message).toBe(
+      'invalid pre-chat form: email: must be at most 254 characters',
+    );
+    expect(refusal(() => parsePrechat({ topic: 7 })).message).toBe(
+      'invalid pre-chat form: topic: must be a string',
+    );
+    expect(refusal(() => parsePrechat({ name: 'Ada', admin: true })).code).toBe('invalid_prechat');
+    expect(refusal(() => parsePrechat('Ada')).code).toBe('invalid_prechat');
   });
 });
 
@@ -123,6 +146,7 @@ describe('SendVisitorMessageUseCase', () => {
       publishInbound: jest.fn(publish),
       publishStatus: jest.fn(),
       publishOutbound: jest.fn(),
+      publishActivity: jest.fn(),
     };
     const sut = new SendVisitorMessageUseCase(
       publisher,
@@ -144,7 +168,7 @@ describe('SendVisitorMessageUseCase', () => {
     expect(publisher.publishInbound).toHaveBeenCalledTimes(1);
     expect(jest.mocked(publisher.publishInbound).mock.calls[0]?.[0]).toMatchObject({
       externalMessageId: 'v_1:c-1',
-      metadata: { 'prechat.topic': 'billing', 'chat.offline': 'true' },
+      metadata: { preChatTopic: 'billing', offline: 'true' },
       receivedAt: '2025-01-01T00:00:00.000Z',
     });
   });

@@ -3,7 +3,11 @@ import type { ConsumerOptions } from '@switchboard/kafka';
 import type { ChatTopics } from './kafka/chat-event.publisher';
 import { type Clock, systemClock } from './shared/clock';
 
-/** What differs between production and a test run: topic names, consumer group and timings. */
+/**
+ * What differs between production and a test run: topic names, consumer group and timings. Agent
+ * activity is consumed in its own group, `<consumerGroupId>.activity`, so a slow reply never holds
+ * up a typing indicator (and the other way round).
+ */
 export interface ChatGatewayWiring {
   topics: ChatTopics;
   consumerGroupId: string;
@@ -23,6 +27,8 @@ export const productionWiring: ChatGatewayWiring = {
     inboundMessages: Topics.inboundMessages,
     outboundMessages: Topics.outboundMessages,
     deliveryStatus: Topics.deliveryStatus,
+    conversationActivity: Topics.conversationActivity,
+    conversationEvents: Topics.conversationEvents,
   },
   consumerGroupId: 'chat-gateway',
   consumerTuning: {},
@@ -39,6 +45,8 @@ export function prefixedWiring(prefix: string): ChatGatewayWiring {
       inboundMessages: prefix + topics.inboundMessages,
       outboundMessages: prefix + topics.outboundMessages,
       deliveryStatus: prefix + topics.deliveryStatus,
+      conversationActivity: prefix + topics.conversationActivity,
+      conversationEvents: prefix + topics.conversationEvents,
     },
     consumerGroupId: prefix + productionWiring.consumerGroupId,
   };

@@ -56,13 +56,28 @@ export const chatGatewayEnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { error: 'must be host:port' })
     .optional(),
-  /** HS256 secret the conversation service verifies tokens with; needed with the URL. */
+  /** HS256 secret the conversation service and router verify tokens with; needed with a URL. */
   AUTH_JWT_SECRET: z
     .string()
     .min(32, { error: 'must be at least 32 characters (256 bits for HS256)' })
     .optional(),
   /** Deadline of one history call; the visitor's connection does not wait longer. */
   CONVERSATION_GRPC_TIMEOUT_MS: positiveIntegerVariable(2_000),
+  /**
+   * `host:port` of the router's gRPC API (plaintext): waiting visitors are shown their place in
+   * the queue and the expected wait, and switch to offline mode when no agent is online. Unset:
+   * no estimates.
+   */
+  ROUTER_GRPC_URL: z
+    .string()
+    .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, { error: 'must be host:port' })
+    .optional(),
+  /** Deadline of one wait-estimate call. */
+  ROUTER_GRPC_TIMEOUT_MS: positiveIntegerVariable(2_000),
+  /** How often a waiting visitor's estimate is refreshed. */
+  CHAT_QUEUE_POLL_INTERVAL_MS: positiveIntegerVariable(10_000),
+  /** Estimates per visitor socket at most (360 × 10 s: the first hour of a wait). */
+  CHAT_QUEUE_MAX_POLLS: positiveIntegerVariable(360),
   /** An idle visitor session (and its undelivered replies) is forgotten after this long. */
   CHAT_SESSION_TTL_SECONDS: positiveIntegerVariable(7 * 24 * 3600),
 });
@@ -73,11 +88,10 @@ export type ChatGatewayConfig = ChatGatewayEnv & { tenants: ChatTenantsFile };
 /** The environment, then the tenants file it names, both validated at start-up. */
 export function loadChatGatewayConfig(source: EnvSource = process.env): ChatGatewayConfig {
   const env = loadConfig(chatGatewayEnvSchema, source);
-  if (env.CONVERSATION_GRPC_URL !== undefined && env.AUTH_JWT_SECRET === undefined) {
-    throw new ConfigValidationError(
-      'AUTH_JWT_SECRET',
-      'is required when CONVERSATION_GRPC_URL is set',
-    );
+  for (const url of ['CONVERSATION_GRPC_URL', 'ROUTER_GRPC_URL'] as const) {
+    if (env[url] !== undefined && env.AUTH_JWT_SECRET === undefined) {
+      throw new ConfigValidationError('AUTH_JWT_SECRET', `is required when ${url} is set`);
+    }
   }
   return { ...env, tenants: loadChatTenants(env.CHAT_TENANTS_FILE) };
 }

@@ -14,7 +14,7 @@ const chatTenantSchema = z.object({
   allowedOrigins: z.array(originSchema).min(1, { error: 'needs at least one origin' }),
   /** Key of the website's identity HMAC; without it, visitors cannot be verified. */
   identitySecret: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
-  /** Topics the pre-chat form offers; the choice goes to routing as metadata `prechat.topic`. */
+  /** Topics the pre-chat form offers; the choice goes to routing as metadata `preChatTopic`. */
   prechatTopics: z.array(z.string().min(1)).default([]),
   /** While true, the widget says no agent is available and messages are flagged for routing. */
   offline: z.boolean().default(false),

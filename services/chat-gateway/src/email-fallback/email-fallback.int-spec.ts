@@ -57,6 +57,8 @@ describe('chat email fallback on the real stack', () => {
         inboundMessages: context.topic('inbound'),
         outboundMessages: context.topic('outbound'),
         deliveryStatus: context.topic('status'),
+        conversationActivity: context.topic('activity'),
+        conversationEvents: context.topic('conversation-events'),
       },
       consumerGroupId: `${context.topicPrefix}chat-gateway`,
       consumerTuning: {
@@ -137,11 +139,15 @@ tenants:
     await kafka?.close();
   }, 30_000);
 
-  /** A visitor socket that acknowledges replies only when `acknowledge` is true. */
+  /**
+   * A visitor socket that acknowledges replies only when `acknowledge` is true. The pre-chat form
+   * goes with the handshake, or with `submitted` after the socket connected (as the widget does).
+   */
   async function visitor(
     url: string,
     prechat: Record<string, string> | undefined,
     acknowledge: boolean,
+    submitted?: Record<string, string>,
   ): Promise<{ session: SessionInfo; received: string[] }> {
     const socket = io(url, {
       path: '/chat/socket',
@@ -161,6 +167,12 @@ tenants:
       socket.once('session', resolve);
       socket.once('connect_error', reject);
     });
+    if (submitted) {
+      expect(await socket.timeout(10_000).emitWithAck('prechat:submit', submitted)).toEqual({
+        ok: true,
+        prechat: submitted,
+      });
+    }
     return { session, received };
   }
 
@@ -217,7 +229,10 @@ tenants:
   const emails = () => outbound.filter((message) => message.channel === 'email');
 
   it('emails an unacknowledged reply exactly once, and never an acknowledged one or one without an address', async () => {
-    const away = await visitor(urls[0]!, { name: 'Ada', email: 'ada@example.com' }, false);
+    const away = await visitor(urls[0]!, undefined, false, {
+      name: 'Ada',
+      email: 'ada@example.com',
+    });
     const present = await visitor(urls[1]!, { email: 'bob@example.com' }, true);
     const anonymous = await visitor(urls[1]!, undefined, false);
     const unacked = reply(away.session, 'are you still there?');

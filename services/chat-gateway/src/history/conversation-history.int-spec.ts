@@ -118,6 +118,8 @@ describe('chat history from the conversation service', () => {
         inboundMessages: context.topic('inbound'),
         outboundMessages: context.topic('outbound'),
         deliveryStatus: context.topic('status'),
+        conversationActivity: context.topic('activity'),
+        conversationEvents: context.topic('conversation-events'),
       },
       consumerGroupId: `${context.topicPrefix}chat-gateway`,
       consumerTuning: {

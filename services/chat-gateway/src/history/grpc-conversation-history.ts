@@ -8,7 +8,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { conversationV1 } from '@switchboard/contracts';
-import { SignJWT } from 'jose';
+import { signServiceToken } from '../shared/service-token';
 import type { ConversationHistory, ConversationMessage } from './conversation-history';
 
 export interface GrpcConversationHistoryOptions {
@@ -19,11 +19,6 @@ export interface GrpcConversationHistoryOptions {
   /** Deadline of one call. */
   timeoutMs: number;
 }
-
-/** The principal the gateway calls as: a service, not an agent. */
-export const GATEWAY_SUBJECT = 'chat-gateway';
-export const GATEWAY_ROLE = 'system';
-const TOKEN_LIFETIME_SECONDS = 60;
 
 type ListMessages = (
   request: conversationV1.ListMessagesRequest,
@@ -84,12 +79,7 @@ export class GrpcConversationHistory implements ConversationHistory {
   }
 
   private token(tenantId: string): Promise<string> {
-    return new SignJWT({ tenant: tenantId, roles: [GATEWAY_ROLE], queues: [] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(GATEWAY_SUBJECT)
-      .setIssuedAt()
-      .setExpirationTime(`${TOKEN_LIFETIME_SECONDS}s`)
-      .sign(this.key);
+    return signServiceToken(this.key, tenantId);
   }
 
   /** Nest calls this on shutdown. */

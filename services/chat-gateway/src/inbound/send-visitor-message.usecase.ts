@@ -17,6 +17,8 @@ export interface SendVisitorMessageCommand {
   /** Chosen by the widget, the same for every retry of one message. */
   clientMessageId: string;
   text: string;
+  /** The router said no agent is online (or the queue is closed): a message left for later. */
+  offline?: boolean;
 }
 
 export interface SendLimits {
@@ -83,9 +85,11 @@ export class SendVisitorMessageUseCase {
   private envelope(command: SendVisitorMessageCommand, messageId: string): InboundMessage {
     const { session, tenant } = command;
     const metadata: Record<string, string> = { 'chat.visitorId': session.visitorId };
-    if (session.topic !== undefined) metadata['prechat.topic'] = session.topic;
-    if (session.email !== undefined) metadata['prechat.email'] = session.email;
-    if (tenant.offline) metadata['chat.offline'] = 'true';
+    // The router classifies on preChatTopic. The email is not a sender identity: nobody
+    // verified it, and an identity would merge this visitor into that address's contact.
+    if (session.topic !== undefined) metadata['preChatTopic'] = session.topic;
+    if (session.email !== undefined) metadata['preChatEmail'] = session.email;
+    if (tenant.offline || command.offline === true) metadata['offline'] = 'true';
     return {
       schemaVersion: 1,
       tenantId: session.tenantId,

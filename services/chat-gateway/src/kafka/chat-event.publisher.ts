@@ -1,4 +1,5 @@
 import {
+  type ConversationActivityEvent,
   type DeliveryStatus,
   encodeEnvelope,
   type InboundMessage,
@@ -11,6 +12,9 @@ export interface ChatTopics {
   inboundMessages: string;
   outboundMessages: string;
   deliveryStatus: string;
+  conversationActivity: string;
+  /** Consumed only: the conversation service's events tell which conversation a thread is. */
+  conversationEvents: string;
 }
 
 /**
@@ -22,6 +26,8 @@ export interface ChatEventPublisher {
   publishStatus(status: DeliveryStatus): Promise<void>;
   /** A message for another channel (the email fallback), keyed like every outbound message. */
   publishOutbound(message: OutboundMessage): Promise<void>;
+  /** The visitor typing or reading, keyed by thread like the conversation's other activity. */
+  publishActivity(event: ConversationActivityEvent): Promise<void>;
 }
 
 export class KafkaChatEventPublisher implements ChatEventPublisher {
@@ -49,6 +55,15 @@ export class KafkaChatEventPublisher implements ChatEventPublisher {
   async publishOutbound(message: OutboundMessage): Promise<void> {
     await this.producer.send(this.topics.outboundMessages, [
       { key: message.conversationId, value: encodeEnvelope(message) },
+    ]);
+  }
+
+  async publishActivity(event: ConversationActivityEvent): Promise<void> {
+    await this.producer.send(this.topics.conversationActivity, [
+      {
+        key: threadPartitionKey(event.tenantId, event.channel, event.threadKey),
+        value: encodeEnvelope(event),
+      },
     ]);
   }
 }

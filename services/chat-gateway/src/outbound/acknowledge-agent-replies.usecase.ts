@@ -33,8 +33,15 @@ export class AcknowledgeAgentRepliesUseCase {
     return newlyDelivered;
   }
 
-  /** Resolves with how many of the replies were newly delivered (a read implies delivery). */
-  async read(session: VisitorSession, messageIds: readonly string[]): Promise<number> {
+  /**
+   * Resolves with how many of the replies were newly delivered (a read implies delivery) and
+   * which were newly read, in the order given.
+   */
+  async read(
+    session: VisitorSession,
+    messageIds: readonly string[],
+  ): Promise<{ newlyDelivered: number; newlyRead: string[] }> {
+    const newlyRead: string[] = [];
     // Reading implies delivery, and a read receipt may overtake the delivery ack.
     const newlyDelivered = await this.delivered(session, messageIds);
     for (const messageId of messageIds) {
@@ -52,8 +59,9 @@ export class AcknowledgeAgentRepliesUseCase {
       if (await this.mailbox.isRead(session.tenantId, session.threadKey, messageId)) continue;
       await this.publisher.publishStatus(this.status(session, messageId, conversationId, 'read'));
       await this.mailbox.markRead(session.tenantId, session.threadKey, messageId);
+      newlyRead.push(messageId);
     }
-    return newlyDelivered;
+    return { newlyDelivered, newlyRead };
   }
 
   private status(

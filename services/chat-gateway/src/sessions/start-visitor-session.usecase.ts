@@ -4,14 +4,11 @@ import type { VisitorContactStore } from '../email-fallback/visitor-contact.stor
 import { ChatError } from '../shared/chat-error';
 import { isUserHashValid } from './identity-verification.util';
 import type { RateLimiter } from './rate-limiter';
+import { checkedPrechat } from './prechat-form';
 import type { TenantDirectory } from './tenant-directory';
 import type { VisitorSession, VisitorSessionStore } from './visitor-session.store';
 
-export interface PrechatForm {
-  name?: string;
-  email?: string;
-  topic?: string;
-}
+import type { PrechatForm } from './prechat-form';
 
 export interface StartVisitorSessionCommand {
   tenantId: string;
@@ -81,7 +78,7 @@ export class StartVisitorSessionUseCase {
       return { session, tenant };
     }
 
-    const prechat = this.validPrechat(tenant, command.prechat);
+    const prechat = command.prechat ? checkedPrechat(tenant, command.prechat) : {};
     let session: VisitorSession;
     if (command.identity) {
       this.verifyIdentity(tenant, command.identity);
@@ -127,13 +124,5 @@ export class StartVisitorSessionUseCase {
         'identity verification failed: userHash does not match userId',
       );
     }
-  }
-
-  private validPrechat(tenant: ChatTenant, prechat: PrechatForm | undefined): PrechatForm {
-    if (!prechat) return {};
-    if (prechat.topic !== undefined && !tenant.prechatTopics.includes(prechat.topic)) {
-      throw new ChatError('invalid_payload', `unknown pre-chat topic "${prechat.topic}"`);
-    }
-    return prechat;
   }
 }

@@ -10,7 +10,7 @@ export interface VisitorSession {
   verified: boolean;
   name?: string;
   email?: string;
-  /** The pre-chat topic choice; sent with each message as metadata `prechat.topic`. */
+  /** The pre-chat topic choice; sent with each message as metadata `preChatTopic`. */
   topic?: string;
 }
 
@@ -20,6 +20,8 @@ export interface VisitorSessionStore {
   create(session: VisitorSession): Promise<string>;
   /** The session of a token, refreshing its expiry; undefined when unknown or expired. */
   resume(token: string): Promise<VisitorSession | undefined>;
+  /** Replaces what a live token's session holds (the pre-chat form); false when it expired. */
+  update(token: string, session: VisitorSession): Promise<boolean>;
 }
 
 /** 256 random bits; only its SHA-256 is stored, so a Redis dump cannot be replayed as tokens. */
@@ -40,6 +42,18 @@ export class RedisVisitorSessionStore implements VisitorSessionStore {
     const token = newSessionToken();
     await this.redis.set(tokenKey(token), JSON.stringify(session), 'EX', this.ttlSeconds);
     return token;
+  }
+
+  async update(token: string, session: VisitorSession): Promise<boolean> {
+    // XX: an expired session is not brought back by a late form.
+    const stored = await this.redis.set(
+      tokenKey(token),
+      JSON.stringify(session),
+      'EX',
+      this.ttlSeconds,
+      'XX',
+    );
+    return stored === 'OK';
   }
 
   async resume(token: string): Promise<VisitorSession | undefined> {

@@ -4,6 +4,8 @@
  */
 export type ChatErrorCode =
   | 'invalid_payload'
+  /** A pre-chat field: its name is in the message ("invalid pre-chat form: email: …"). */
+  | 'invalid_prechat'
   | 'invalid_text'
   | 'message_too_large'
   | 'rate_limited'

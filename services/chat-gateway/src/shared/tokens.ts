@@ -5,6 +5,7 @@ export const CHAT_EVENT_PUBLISHER = Symbol('CHAT_EVENT_PUBLISHER');
 export const REPLY_MAILBOX = Symbol('REPLY_MAILBOX');
 export const VISITOR_CONTACTS = Symbol('VISITOR_CONTACTS');
 export const THREAD_CONVERSATIONS = Symbol('THREAD_CONVERSATIONS');
+export const QUEUE_WATCH_OPTIONS = Symbol('QUEUE_WATCH_OPTIONS');
 
 import type { TrustedProxies } from '../sessions/trusted-proxies';
 

@@ -13,33 +13,46 @@ import { REDIS_CLIENT, ROOT_LOGGER } from '@switchboard/service-kit';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { ChatTenant } from '../config/chat-tenants.config';
+import { ReportVisitorActivityUseCase } from '../activity/report-visitor-activity.usecase';
 import { SendVisitorMessageUseCase } from '../inbound/send-visitor-message.usecase';
 import {
   type HistoryEntry,
   LoadVisitorHistoryUseCase,
 } from '../history/load-visitor-history.usecase';
 import { ChatMetrics } from '../metrics/chat-metrics';
+import { GetQueueStatusUseCase } from '../queue/get-queue-status.usecase';
 import { AcknowledgeAgentRepliesUseCase } from '../outbound/acknowledge-agent-replies.usecase';
 import type { PendingReply, ReplyMailbox } from '../outbound/reply-mailbox.store';
 import { type AgentMessageEvent, toAgentMessageEvent } from '../outbound/visitor-push';
 import { StartVisitorSessionUseCase } from '../sessions/start-visitor-session.usecase';
+import { SubmitPrechatUseCase } from '../sessions/submit-prechat.usecase';
 import type { VisitorSession } from '../sessions/visitor-session.store';
 import { ChatError } from '../shared/chat-error';
-import { CHAT_LIMITS, type ChatLimits, REPLY_MAILBOX } from '../shared/tokens';
+import { CHAT_LIMITS, type ChatLimits, QUEUE_WATCH_OPTIONS, REPLY_MAILBOX } from '../shared/tokens';
+import {
+  type QueueStatusEvent,
+  QueueStatusWatch,
+  type QueueWatchOptions,
+} from './queue-status.watch';
 import { SocketRoomPush, threadRoom } from './socket-room.push';
 import {
   parseHandshake,
   parseMessageIds,
+  parsePrechat,
   parseSendMessage,
   parseTyping,
 } from './visitor-payload.parser';
 
 interface VisitorSocketData {
   session: VisitorSession;
+  /** The bearer token of the session (new or resumed): the pre-chat form updates it. */
+  sessionToken: string;
   tenant: ChatTenant;
   newToken?: string;
   clientIp: string;
   knownMessageIds: string[];
+  /** Present when the router's wait estimates are configured. */
+  queueWatch?: QueueStatusWatch;
 }
 interface WireError {
   code: string;
@@ -55,9 +68,14 @@ interface ServerToClientEvents {
     verified: boolean;
     offline: boolean;
     prechatTopics: string[];
+    /** What the pre-chat form gave so far; empty until it was filled in. */
+    prechat: PrechatAnswers;
   }) => void;
   history: (history: { messages: HistoryEntry[] }) => void;
   'agent:message': (message: AgentMessageEvent) => void;
+  'agent:typing': (activity: { isTyping: boolean; name: string }) => void;
+  'agent:read': (activity: { upToMessageId: string }) => void;
+  'queue:status': (status: QueueStatusEvent) => void;
   'chat:error': (error: WireError & { event: string }) => void;
 }
 type VisitorSocket = Socket<
@@ -67,6 +85,15 @@ type VisitorSocket = Socket<
   VisitorSocketData
 >;
 type Ack = (answer: unknown) => void;
+type PrechatAnswers = Pick<VisitorSession, 'name' | 'email' | 'topic'>;
+
+function prechatOf(session: VisitorSession): PrechatAnswers {
+  return {
+    ...(session.name !== undefined ? { name: session.name } : {}),
+    ...(session.email !== undefined ? { email: session.email } : {}),
+    ...(session.topic !== undefined ? { topic: session.topic } : {}),
+  };
+}
 
 /**
  * The visitor WebSocket endpoint (socket.io on the service's HTTP port, path /chat/socket).
@@ -90,13 +117,18 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     @Inject(REPLY_MAILBOX) private readonly mailbox: ReplyMailbox,
     @Inject(CHAT_LIMITS) private readonly limits: ChatLimits,
     private readonly startSession: StartVisitorSessionUseCase,
+    private readonly submitPrechat: SubmitPrechatUseCase,
     private readonly sendMessage: SendVisitorMessageUseCase,
     private readonly acknowledge: AcknowledgeAgentRepliesUseCase,
+    private readonly activity: ReportVisitorActivityUseCase,
     private readonly push: SocketRoomPush,
     private readonly metrics: ChatMetrics,
     @Inject(ROOT_LOGGER) rootLogger: Logger,
     /** Present when CONVERSATION_GRPC_URL is set. */
     @Optional() private readonly history?: LoadVisitorHistoryUseCase,
+    /** Present when ROUTER_GRPC_URL is set. */
+    @Optional() private readonly queueStatus?: GetQueueStatusUseCase,
+    @Optional() @Inject(QUEUE_WATCH_OPTIONS) private readonly queueWatchOptions?: QueueWatchOptions,
   ) {
     this.logger = rootLogger.child({ component: 'visitor-sockets' });
   }
@@ -153,13 +185,27 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       identity: handshake.identity,
       prechat: handshake.prechat,
     });
-    socket.data = { ...started, clientIp, knownMessageIds: handshake.knownMessageIds ?? [] };
+    const sessionToken = started.newToken ?? handshake.sessionToken;
+    // A resumed session always came with its token; a new one always gets one.
+    if (sessionToken === undefined) throw new Error('a session without a token');
+    socket.data = {
+      ...started,
+      sessionToken,
+      clientIp,
+      knownMessageIds: handshake.knownMessageIds ?? [],
+    };
   }
 
   private onConnection(socket: VisitorSocket): void {
     const { session, tenant, newToken } = socket.data;
     this.metrics.socketConnected();
-    socket.once('disconnect', () => this.metrics.socketDisconnected());
+    const queueWatch = this.queueWatchFor(socket);
+    socket.once('disconnect', () => {
+      this.metrics.socketDisconnected();
+      queueWatch?.stop();
+    });
+    // A returning visitor may be waiting already; a new one starts waiting with a first message.
+    if (newToken === undefined) queueWatch?.start();
     void socket.join(threadRoom(session.tenantId, session.threadKey));
     socket.emit('session', {
       ...(newToken !== undefined ? { sessionToken: newToken } : {}),
@@ -167,6 +213,19 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       verified: session.verified,
       offline: tenant.offline,
       prechatTopics: tenant.prechatTopics,
+      prechat: prechatOf(session),
+    });
+    this.handle(socket, 'prechat:submit', async (payload) => {
+      const session = await this.submitPrechat.execute({
+        session: socket.data.session,
+        sessionToken: socket.data.sessionToken,
+        tenant: socket.data.tenant,
+        clientIp: socket.data.clientIp,
+        form: parsePrechat(payload),
+      });
+      // Other sockets of this session (another tab) see the form from their next connection.
+      socket.data.session = session;
+      return { ok: true, prechat: prechatOf(session) };
     });
     this.handle(socket, 'message:send', async (payload) => {
       let accepted: { clientMessageId: string; messageId: string; duplicate: boolean };
@@ -180,8 +239,11 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
             clientIp: socket.data.clientIp,
             clientMessageId,
             text,
+            // Nobody can answer now: routing and agents see it was left for later.
+            offline: socket.data.queueWatch?.latest?.agentsOnline === false,
           })),
         };
+        socket.data.queueWatch?.start();
       } catch (error) {
         const chatError = this.asChatError(error, 'message:send');
         this.metrics.messageRejected(chatError.code);
@@ -203,14 +265,24 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       return { ok: true };
     });
     this.handle(socket, 'message:read', async (payload) => {
-      this.metrics.repliesDelivered(
-        await this.acknowledge.read(socket.data.session, parseMessageIds(payload)),
+      const { session } = socket.data;
+      const { newlyDelivered, newlyRead } = await this.acknowledge.read(
+        session,
+        parseMessageIds(payload),
       );
+      this.metrics.repliesDelivered(newlyDelivered);
+      const lastRead = newlyRead.at(-1);
+      if (lastRead !== undefined) {
+        // A live signal for agent UIs; the read status itself is already on Kafka.
+        await this.activity.read(session, lastRead).catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'visitor read activity not sent');
+        });
+      }
       return { ok: true };
     });
     this.handle(socket, 'typing', async (payload) => {
-      await this.push.publishVisitorTyping(socket.data.session, parseTyping(payload));
-      return { ok: true };
+      const isTyping = parseTyping(payload);
+      return { ok: true, sent: await this.activity.typing(socket.data.session, isTyping) };
     });
     socket.onAny((event: unknown) => {
       if (typeof event !== 'string' || !KNOWN_EVENTS.has(event)) {
@@ -221,6 +293,18 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
       }
     });
     void this.sendBacklog(socket);
+  }
+
+  private queueWatchFor(socket: VisitorSocket): QueueStatusWatch | undefined {
+    const { queueStatus, queueWatchOptions } = this;
+    if (!queueStatus || !queueWatchOptions) return undefined;
+    const watch = new QueueStatusWatch(
+      () => queueStatus.execute(socket.data.session),
+      (status) => socket.emit('queue:status', status),
+      queueWatchOptions,
+    );
+    socket.data.queueWatch = watch;
+    return watch;
   }
 
   /**
@@ -306,4 +390,10 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
   }
 }
 
-const KNOWN_EVENTS = new Set(['message:send', 'message:ack', 'message:read', 'typing']);
+const KNOWN_EVENTS = new Set([
+  'message:send',
+  'message:ack',
+  'message:read',
+  'typing',
+  'prechat:submit',
+]);

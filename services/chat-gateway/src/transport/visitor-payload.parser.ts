@@ -8,17 +8,45 @@ import { ChatError } from '../shared/chat-error';
 
 const shortText = (max: number) => z.string().trim().min(1).max(max);
 
+/** Markup or control characters in a name are refused: it is shown to agents and visitors. */
+const hasMarkupOrControl = (text: string): boolean =>
+  [...text].some((char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return char === '<' || char === '>' || code < 0x20 || code === 0x7f;
+  });
+export const MAX_PRECHAT_NAME_LENGTH = 100;
+export const MAX_PRECHAT_EMAIL_LENGTH = 254;
+
+/** The pre-chat form; which topics a tenant offers is checked by the use case. */
+const prechatSchema = z.strictObject({
+  name: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_PRECHAT_NAME_LENGTH, {
+      error: `must be at most ${MAX_PRECHAT_NAME_LENGTH} characters`,
+    })
+    .refine((name) => !hasMarkupOrControl(name), {
+      error: 'must not contain "<", ">" or control characters',
+    })
+    .optional(),
+  email: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .max(MAX_PRECHAT_EMAIL_LENGTH, {
+      error: `must be at most ${MAX_PRECHAT_EMAIL_LENGTH} characters`,
+    })
+    .pipe(z.email({ error: 'must be a valid email address' }))
+    .optional(),
+  topic: z.string({ error: 'must be a string' }).trim().min(1).max(100).optional(),
+});
+export type PrechatForm = z.infer<typeof prechatSchema>;
+
 const handshakeSchema = z.object({
   tenantId: shortText(100),
   sessionToken: shortText(200).optional(),
   identity: z.object({ userId: shortText(200), userHash: shortText(200) }).optional(),
-  prechat: z
-    .object({
-      name: shortText(100).optional(),
-      email: z.email().max(254).optional(),
-      topic: shortText(100).optional(),
-    })
-    .optional(),
+  prechat: prechatSchema.optional(),
   /** Ids the widget already shows: left out of the history sent on (re)connection. */
   knownMessageIds: z.array(shortText(200)).max(500).optional(),
 });
@@ -38,19 +66,30 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const messageIdsSchema = z.object({ messageIds: z.array(shortText(200)).min(1).max(100) });
 const typingSchema = z.object({ isTyping: z.boolean() });
 
-function parse<T>(schema: z.ZodType<T>, payload: unknown, what: string): T {
+function parse<T>(
+  schema: z.ZodType<T>,
+  payload: unknown,
+  what: string,
+  code: 'invalid_payload' | 'invalid_prechat' = 'invalid_payload',
+): T {
   const result = schema.safeParse(payload);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue?.path.join('.') || '(root)';
-  throw new ChatError(
-    'invalid_payload',
-    `invalid ${what}: ${where}: ${issue?.message ?? 'invalid'}`,
-  );
+  throw new ChatError(code, `invalid ${what}: ${where}: ${issue?.message ?? 'invalid'}`);
 }
 
 export function parseHandshake(auth: unknown): VisitorHandshake {
+  const prechat =
+    typeof auth === 'object' && auth !== null ? (auth as { prechat?: unknown }).prechat : undefined;
+  // Checked first, so a bad form is answered as one (the widget shows it beside the form).
+  if (prechat !== undefined) parsePrechat(prechat);
   return parse(handshakeSchema, auth, 'handshake');
+}
+
+/** The `prechat:submit` event's payload (and the handshake's `prechat`). */
+export function parsePrechat(payload: unknown): PrechatForm {
+  return parse(prechatSchema, payload, 'pre-chat form', 'invalid_prechat');
 }
 
 export function parseSendMessage(

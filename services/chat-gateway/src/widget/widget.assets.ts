@@ -4,7 +4,9 @@
  * script. Every text from the network is rendered with textContent: markup in messages stays
  * inert. A site embeds it with
  *   <script src="https://chat.example/widget.js" data-tenant="acme" async></script>
- * and may add data-user-id / data-user-hash (hex HMAC-SHA256 of the user id) for logged-in users.
+ * and may add data-user-id / data-user-hash (hex HMAC-SHA256 of the user id) for logged-in users,
+ * and data-prechat="off" to skip the pre-chat form (name, email, topic) shown before the first
+ * message of a session.
  */
 export const WIDGET_SCRIPT = String.raw`(function () {
   'use strict';
@@ -13,6 +15,7 @@ export const WIDGET_SCRIPT = String.raw`(function () {
   var tenantId = script.getAttribute('data-tenant') || '';
   var userId = script.getAttribute('data-user-id');
   var userHash = script.getAttribute('data-user-hash');
+  var prechatEnabled = script.getAttribute('data-prechat') !== 'off';
   var gateway = new URL(script.src, location.href);
   var socketUrl = (gateway.protocol === 'https:' ? 'wss://' : 'ws://') + gateway.host +
     '/chat/socket/?EIO=4&transport=websocket';
@@ -45,11 +48,53 @@ export const WIDGET_SCRIPT = String.raw`(function () {
   input.setAttribute('style', 'flex:1;border:0;padding:8px');
   var button = document.createElement('button');
   button.type = 'submit';
+  button.setAttribute('data-role', 'send');
   button.textContent = 'Send';
   form.appendChild(input);
   form.appendChild(button);
+
+  function field(tag, role, placeholder) {
+    var element = document.createElement(tag);
+    element.setAttribute('data-role', role);
+    if (placeholder) element.setAttribute('placeholder', placeholder);
+    element.setAttribute('style', 'display:block;width:100%;box-sizing:border-box;margin:4px 0;padding:6px');
+    return element;
+  }
+  var prechat = document.createElement('form');
+  prechat.setAttribute('data-role', 'prechat');
+  prechat.setAttribute('style', 'display:none;padding:8px;border-top:1px solid #eee');
+  var prechatIntro = document.createElement('div');
+  prechatIntro.textContent = 'Before we start, tell us who you are.';
+  var prechatName = field('input', 'prechat-name', 'Your name');
+  prechatName.setAttribute('maxlength', '100');
+  prechatName.required = true;
+  var prechatEmail = field('input', 'prechat-email', 'Email (optional)');
+  prechatEmail.type = 'email';
+  prechatEmail.setAttribute('maxlength', '254');
+  var prechatTopic = field('select', 'prechat-topic');
+  var prechatError = field('div', 'prechat-error');
+  prechatError.style.color = '#b00';
+  var prechatButton = document.createElement('button');
+  prechatButton.type = 'submit';
+  prechatButton.textContent = 'Start chat';
+  [prechatIntro, prechatName, prechatEmail, prechatTopic, prechatError, prechatButton].forEach(
+    function (element) { prechat.appendChild(element); });
+
+  var agentTyping = document.createElement('div');
+  agentTyping.setAttribute('data-role', 'agent-typing');
+  agentTyping.setAttribute('style', 'display:none;padding:2px 10px;color:#666;font-style:italic');
+  var agentTypingTimer = null;
+  var queueLine = document.createElement('div');
+  queueLine.setAttribute('data-role', 'queue-status');
+  queueLine.setAttribute('style', 'display:none;padding:6px 10px;background:#f5f7fa;color:#333');
+  var offlineNotice = 'No one is available right now — leave a message and we will email you';
+  var offlineMode = false;
+
   root.appendChild(status);
+  root.appendChild(queueLine);
   root.appendChild(list);
+  root.appendChild(agentTyping);
+  root.appendChild(prechat);
   root.appendChild(form);
   (document.body || document.documentElement).appendChild(root);
 
@@ -99,7 +144,13 @@ export const WIDGET_SCRIPT = String.raw`(function () {
   function onEvent(event, payload) {
     if (event === 'session') {
       if (payload.sessionToken) localStorage.setItem(tokenKey, payload.sessionToken);
-      status.textContent = payload.offline ? 'No agent is available; leave a message' : 'Connected';
+      offlineMode = !!payload.offline;
+      status.textContent = offlineMode ? offlineNotice : 'Connected';
+      session = payload;
+      var answers = payload.prechat || {};
+      var answered = answers.name || answers.email || answers.topic;
+      if (prechatEnabled && !answered && !unsent.length) showPrechat(payload.prechatTopics || []);
+      else showChat();
       unsent.forEach(deliverOutgoing); // same client ids: the gateway never duplicates them
     } else if (event === 'history') {
       // The conversation so far (on a new page, or what was missed); ids already shown are skipped.
@@ -109,16 +160,128 @@ export const WIDGET_SCRIPT = String.raw`(function () {
         show(message.from === 'visitor' ? 'visitor' : 'agent', message.text, message.id);
       });
     } else if (event === 'agent:message') {
+      queueLine.style.display = 'none'; // an agent is here: no more waiting line
       if (!seen[payload.id]) {
         seen[payload.id] = true;
         show('agent', payload.text, payload.id);
       }
       emit('message:ack', { messageIds: [payload.id] });
       if (document.visibilityState === 'visible') emit('message:read', { messageIds: [payload.id] });
+    } else if (event === 'queue:status') {
+      showQueueStatus(payload);
+    } else if (event === 'agent:typing') {
+      clearTimeout(agentTypingTimer);
+      if (payload.isTyping) {
+        // The agent's name comes from the network: text only.
+        agentTyping.textContent = (payload.name || 'The agent') + ' is typing…';
+        agentTyping.style.display = 'block';
+        // A lost "stopped typing" must not leave the indicator on (the signal lasts 10 s).
+        agentTypingTimer = setTimeout(function () { agentTyping.style.display = 'none'; }, 10000);
+      } else {
+        agentTyping.style.display = 'none';
+      }
+    } else if (event === 'agent:read') {
+      // The agent saw the newest message of the visitor they had: every message sent by then.
+      var sentLines = list.querySelectorAll('.switchboard-visitor[data-state="sent"]');
+      var previousMark = list.querySelector('[data-role="read-mark"]');
+      if (previousMark) previousMark.parentNode.removeChild(previousMark);
+      for (var index = 0; index < sentLines.length; index++) sentLines[index].setAttribute('data-read', 'true');
+      if (sentLines.length) {
+        var mark = document.createElement('div');
+        mark.setAttribute('data-role', 'read-mark');
+        mark.setAttribute('style', 'text-align:right;color:#888;font-size:11px');
+        mark.textContent = '✓ Read';
+        list.insertBefore(mark, sentLines[sentLines.length - 1].nextSibling);
+      }
     } else if (event === 'chat:error') {
       show('system', payload.message);
     }
   }
+
+  var session = null;
+
+  function minutesText(seconds) {
+    if (!seconds) return '';
+    if (seconds < 60) return ', less than a minute';
+    var minutes = Math.ceil(seconds / 60);
+    return ', about ' + minutes + (minutes === 1 ? ' minute' : ' minutes');
+  }
+
+  function showQueueStatus(queue) {
+    if (queue.agentsOnline === false) {
+      // Offline: messages are still taken (and flagged); an email address is how we answer.
+      offlineMode = true;
+      status.textContent = offlineNotice;
+      queueLine.style.display = 'none';
+      var answers = (session && session.prechat) || {};
+      if (!answers.email && prechat.style.display === 'none') showPrechat((session && session.prechatTopics) || []);
+      return;
+    }
+    if (offlineMode) {
+      offlineMode = false;
+      status.textContent = 'Connected';
+    }
+    if (queue.state === 'waiting' && queue.position > 0) {
+      queueLine.textContent = 'You are number ' + queue.position + ' in line' + minutesText(queue.expectedWaitSeconds);
+      queueLine.style.display = 'block';
+    } else if (queue.state === 'offered') {
+      queueLine.textContent = 'An agent is about to join…';
+      queueLine.style.display = 'block';
+    } else {
+      queueLine.style.display = 'none';
+    }
+  }
+
+  function showChat() {
+    prechat.style.display = 'none';
+    form.style.display = 'flex';
+  }
+
+  function showPrechat(topics) {
+    while (prechatTopic.firstChild) prechatTopic.removeChild(prechatTopic.firstChild);
+    topics.forEach(function (topic) {
+      var option = document.createElement('option');
+      option.value = topic;
+      option.textContent = topic; // tenant configuration, still shown as text
+      prechatTopic.appendChild(option);
+    });
+    prechatTopic.style.display = topics.length ? 'block' : 'none';
+    var answers = (session && session.prechat) || {};
+    if (answers.name) prechatName.value = answers.name;
+    if (answers.email) prechatEmail.value = answers.email;
+    if (answers.topic) prechatTopic.value = answers.topic;
+    // Offline mode needs an address to answer by email.
+    prechatEmail.required = offlineMode;
+    prechatEmail.setAttribute('placeholder', offlineMode ? 'Email (we will answer there)' : 'Email (optional)');
+    prechatIntro.textContent = offlineMode ? offlineNotice : 'Before we start, tell us who you are.';
+    prechatError.textContent = '';
+    form.style.display = 'none';
+    prechat.style.display = 'block';
+  }
+
+  prechat.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var answers = { name: prechatName.value };
+    if (prechatEmail.value.trim()) answers.email = prechatEmail.value;
+    if (offlineMode && !answers.email) {
+      prechatError.textContent = 'Please leave your email address so we can answer you.';
+      return;
+    }
+    if (prechatTopic.style.display !== 'none' && prechatTopic.value) answers.topic = prechatTopic.value;
+    if (!connected) {
+      prechatError.textContent = 'Not connected yet; try again in a moment.';
+      return;
+    }
+    emit('prechat:submit', answers, function (answer) {
+      if (answer && answer.ok) {
+        if (session) session.prechat = answer.prechat;
+        showChat();
+        input.focus();
+      } else {
+        prechatError.textContent = (answer && answer.error && answer.error.message) || 'not accepted';
+      }
+    });
+  });
 
   function onPacket(data) {
     var type = data.charAt(0);
@@ -178,11 +341,33 @@ export const WIDGET_SCRIPT = String.raw`(function () {
     };
   }
 
+  // Typing: at most one "typing" per 2 s (the gateway throttles too), "stopped" after 3 s idle.
+  var lastTypingSent = 0;
+  var typingStopTimer = null;
+  function stopTyping() {
+    clearTimeout(typingStopTimer);
+    if (lastTypingSent) {
+      lastTypingSent = 0;
+      emit('typing', { isTyping: false });
+    }
+  }
+  input.addEventListener('input', function () {
+    if (!connected) return;
+    var now = Date.now();
+    if (now - lastTypingSent >= 2000) {
+      lastTypingSent = now;
+      emit('typing', { isTyping: true });
+    }
+    clearTimeout(typingStopTimer);
+    typingStopTimer = setTimeout(stopTyping, 3000);
+  });
+
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     var text = input.value;
     if (!text.trim()) return;
     input.value = '';
+    stopTyping();
     var item = {
       clientMessageId: 'c_' + Date.now().toString(36) + '_' + Math.random().toString(36).slice(2, 10),
       text: text,

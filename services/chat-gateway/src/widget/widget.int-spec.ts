@@ -3,10 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@switchboard/config';
 import {
   decodeEnvelope,
+  type ConversationActivityEvent,
   encodeEnvelope,
   type InboundMessage,
   inboundMessageSchema,
   type OutboundMessage,
+  threadPartitionKey,
   topicSpecsFor,
 } from '@switchboard/events';
 import {
@@ -23,11 +25,18 @@ import {
   launchChromium,
   type TestContext,
 } from '@switchboard/testing';
+import { ConversationActivityConsumer } from '../activity/conversation-activity.consumer';
 import { AppModule } from '../app.module';
 import type { ChatGatewayWiring } from '../chat-gateway.wiring';
 import { chatGatewayEnvSchema } from '../config/chat-gateway.config';
 import { parseChatTenants } from '../config/chat-tenants.config';
 import { OutboundMessageConsumer } from '../outbound/outbound-message.consumer';
+import {
+  produceConversationCreated,
+  type RouterStandIn,
+  startRouterStandIn,
+  waitEstimate,
+} from '../queue/router.stand-in.test-helper';
 import { systemClock } from '../shared/clock';
 
 /**
@@ -35,6 +44,8 @@ import { systemClock } from '../shared/clock';
  * sends a visitor message to Kafka, and an agent reply produced to the outbound topic appears in
  * the page, markup shown as text.
  */
+const JWT_SECRET = 'chat-widget-test-secret-of-at-least-32-bytes';
+
 describe('chat widget in a browser', () => {
   let context: TestContext;
   let kafka: KafkaClient;
@@ -44,6 +55,7 @@ describe('chat widget in a browser', () => {
   let app: INestApplication;
   let chromium: LaunchedChromium;
   let baseUrl: string;
+  let router: RouterStandIn;
   const inbound: InboundMessage[] = [];
 
   beforeAll(async () => {
@@ -53,6 +65,8 @@ describe('chat widget in a browser', () => {
         inboundMessages: context.topic('inbound'),
         outboundMessages: context.topic('outbound'),
         deliveryStatus: context.topic('status'),
+        conversationActivity: context.topic('activity'),
+        conversationEvents: context.topic('conversation-events'),
       },
       consumerGroupId: `${context.topicPrefix}chat-gateway`,
       consumerTuning: {
@@ -86,6 +100,7 @@ describe('chat widget in a browser', () => {
     });
     await observer.start();
 
+    router = await startRouterStandIn(context.tenantId, JWT_SECRET);
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     const config = {
@@ -95,15 +110,21 @@ describe('chat widget in a browser', () => {
         REDIS_KEY_PREFIX: context.redisKeyPrefix,
         LOG_LEVEL: 'silent',
         KAFKA_TOPIC_PARTITIONS: '1',
+        ROUTER_GRPC_URL: router.address,
+        AUTH_JWT_SECRET: JWT_SECRET,
+        CHAT_QUEUE_POLL_INTERVAL_MS: '200',
       }),
       tenants: parseChatTenants(
-        `tenants: [{ id: ${context.tenantId}, allowedOrigins: ['${baseUrl}'] }]`,
+        `tenants: [{ id: ${context.tenantId}, allowedOrigins: ['${baseUrl}'], prechatTopics: [billing, technical] }]`,
       ),
     };
     app = await NestFactory.create(AppModule.forRoot(config, wiring), { logger: false });
     await app.listen(port, '127.0.0.1');
     await expectEventually(
-      () => expect(app.get(OutboundMessageConsumer).assignedPartitions()).toEqual([0]),
+      () => {
+        expect(app.get(OutboundMessageConsumer).assignedPartitions()).toEqual([0]);
+        expect(app.get(ConversationActivityConsumer).assignedPartitions()).toEqual([0]);
+      },
       { timeoutMs: 30_000 },
     );
     chromium = await launchChromium();
@@ -112,6 +133,7 @@ describe('chat widget in a browser', () => {
   afterAll(async () => {
     await chromium?.close();
     await app?.close();
+    await router?.stop();
     await observer?.stop();
     await producer?.disconnect();
     await kafka
@@ -136,15 +158,71 @@ describe('chat widget in a browser', () => {
     await page.goto(`${baseUrl}/demo?tenant=${context.tenantId}`);
     await page.locator('#switchboard-chat [data-role="status"]').getByText('Connected').waitFor();
 
+    // The pre-chat form first, its topics from the tenant's configuration.
+    const widget = page.locator('#switchboard-chat');
+    await widget.locator('[data-role="prechat"]').waitFor({ state: 'visible' });
+    expect(await widget.locator('[data-role="input"]').isVisible()).toBe(false);
+    expect(await widget.locator('[data-role="prechat-topic"] option').allTextContents()).toEqual([
+      'billing',
+      'technical',
+    ]);
+    // A name with markup is refused by the gateway, and the refusal is shown beside the form.
+    await widget.locator('[data-role="prechat-name"]').fill('<i>Ada</i>');
+    await widget.locator('[data-role="prechat"] button').click();
+    await widget
+      .locator('[data-role="prechat-error"]')
+      .getByText('invalid pre-chat form: name: must not contain "<", ">" or control characters')
+      .waitFor();
+    await widget.locator('[data-role="prechat-name"]').fill('Ada Lovelace');
+    await widget.locator('[data-role="prechat-email"]').fill('ada@example.com');
+    await widget.locator('[data-role="prechat-topic"]').selectOption('technical');
+    await widget.locator('[data-role="prechat"] button').click();
+    await widget.locator('[data-role="input"]').waitFor({ state: 'visible' });
+    expect(await widget.locator('[data-role="prechat"]').isVisible()).toBe(false);
+
     const typed = 'Hello <b>there</b>';
     await page.locator('#switchboard-chat [data-role="input"]').fill(typed);
-    await page.locator('#switchboard-chat button').click();
+    await page.locator('#switchboard-chat [data-role="send"]').click();
     const sent = await expectEventually(() => {
       const message = inbound.find((entry) => entry.text === typed);
       expect(message).toBeDefined();
       return message!;
     });
-    expect(sent).toMatchObject({ tenantId: context.tenantId, channel: 'chat' });
+    expect(sent).toMatchObject({
+      tenantId: context.tenantId,
+      channel: 'chat',
+      sender: { displayName: 'Ada Lovelace' },
+      metadata: { preChatTopic: 'technical', preChatEmail: 'ada@example.com' },
+    });
+
+    // Waiting: the router's estimate for the conversation the thread became.
+    router.estimates.set(
+      'conv-widget',
+      waitEstimate({ position: '3', expectedWaitSeconds: 110, agentsOnline: true }),
+    );
+    await produceConversationCreated(
+      producer,
+      wiring.topics.conversationEvents,
+      context.tenantId,
+      sent.threadKey,
+      'conv-widget',
+    );
+    const queueLine = page.locator('#switchboard-chat [data-role="queue-status"]');
+    await queueLine
+      .getByText('You are number 3 in line, about 2 minutes')
+      .waitFor({ timeout: 15_000 });
+    // Nobody online: offline mode, with the email the visitor already left.
+    router.estimates.set('conv-widget', waitEstimate({ position: '3', agentsOnline: false }));
+    await page
+      .locator('#switchboard-chat [data-role="status"]')
+      .getByText('No one is available right now — leave a message and we will email you')
+      .waitFor({ timeout: 15_000 });
+    expect(await queueLine.isVisible()).toBe(false);
+    expect(await widget.locator('[data-role="input"]').isVisible()).toBe(true);
+    router.estimates.set('conv-widget', waitEstimate({ position: '2', expectedWaitSeconds: 30 }));
+    await queueLine
+      .getByText('You are number 2 in line, less than a minute')
+      .waitFor({ timeout: 15_000 });
 
     const hostile = '<script>alert("x")</script><img src=x onerror="alert(1)">';
     const reply: OutboundMessage = {
@@ -168,9 +246,51 @@ describe('chat widget in a browser', () => {
     const shown = page.locator(`#switchboard-chat [data-message-id="${reply.messageId}"]`);
     await shown.waitFor({ timeout: 15_000 });
     expect(await shown.textContent()).toBe(hostile);
+    expect(await queueLine.isVisible()).toBe(false);
     // Shown as text: no element was created from the markup and nothing ran.
-    expect(await page.locator('#switchboard-chat img, #switchboard-chat b').count()).toBe(0);
+    expect(
+      await page.locator('#switchboard-chat img, #switchboard-chat b, #switchboard-chat i').count(),
+    ).toBe(0);
     expect(await page.locator('#switchboard-chat .switchboard-visitor').textContent()).toBe(typed);
+
+    // The assignee types (with markup in the name, shown as text), then reads the message.
+    const activity = (
+      overrides: Partial<ConversationActivityEvent>,
+    ): ConversationActivityEvent => ({
+      schemaVersion: 1,
+      tenantId: context.tenantId,
+      channel: 'chat',
+      threadKey: sent.threadKey,
+      conversationId: 'conv-widget',
+      actor: { kind: 'agent', id: 'agent-1', name: '<b>Dana</b>' },
+      isAssignee: true,
+      activity: 'typing',
+      occurredAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 10_000).toISOString(),
+      origin: 'widget-test',
+      ...overrides,
+    });
+    const produceActivity = (event: ConversationActivityEvent) =>
+      producer.send(wiring.topics.conversationActivity, [
+        {
+          key: threadPartitionKey(event.tenantId, event.channel, event.threadKey),
+          value: encodeEnvelope(event),
+        },
+      ]);
+    await produceActivity(activity({}));
+    const typing = page.locator('#switchboard-chat [data-role="agent-typing"]');
+    await typing.getByText('<b>Dana</b> is typing…').waitFor({ timeout: 15_000 });
+    await produceActivity(activity({ activity: 'viewing', lastReadMessageId: 'msg_in_1' }));
+    await page
+      .locator('#switchboard-chat [data-role="read-mark"]')
+      .getByText('✓ Read')
+      .waitFor({ timeout: 15_000 });
+    expect(await typing.isVisible()).toBe(false);
+    expect(
+      await page.locator('#switchboard-chat .switchboard-visitor').getAttribute('data-read'),
+    ).toBe('true');
+    expect(await page.locator('#switchboard-chat b').count()).toBe(0);
+
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
     await page.close();
