@@ -15,6 +15,7 @@ import {
   type conversationV1,
   grpcLoaderOptions,
   protoFiles,
+  routerAdminV1,
   routerV1,
 } from '@switchboard/contracts';
 import {
@@ -55,12 +56,33 @@ tenants:
       - { id: email, name: Email, channel: email, offerTimeoutSeconds: 60, autoAccept: false }
       - { id: chat, name: Chat, channel: chat, offerTimeoutSeconds: 60, autoAccept: false }
       - { id: whatsapp, name: WhatsApp, channel: whatsapp, offerTimeoutSeconds: 60, autoAccept: false }
+    skills: [shipping, billing]
     agents:
       - id: ${AGENT}
         name: Demo Agent
         capacity: { email: 10, chat: 10, whatsapp: 10 }
+        skills: { shipping: 7, billing: 7 }
     queueSelection:
       byChannel: { email: email, chat: chat, whatsapp: whatsapp }
+    # Topics add skills to a conversation's task (a topic may also name a queue); rules first, in
+    # order, then the classifier trained on the examples. The decisions on
+    # switchboard.routing-decisions.v1 say which rule or model chose the topic.
+    classification:
+      topics:
+        - { id: shipping, requiredSkills: { shipping: 5 } }
+        - { id: billing, requiredSkills: { billing: 5 } }
+      topicRules:
+        - { id: delivery-words, topic: shipping, keywords: [delivery, tracking, parcel, arrived] }
+        - { id: payment-words, topic: billing, keywords: [invoice, refund, charged, payment] }
+      classifier:
+        minConfidence: 0.6
+        examples:
+          - { topic: shipping, text: Do you ship to Sweden? }
+          - { topic: shipping, text: How long does shipping to Germany take? }
+          - { topic: shipping, text: Can you send my order to another country? }
+          - { topic: billing, text: Can I pay by bank transfer? }
+          - { topic: billing, text: Do you accept PayPal or credit cards? }
+          - { topic: billing, text: Why was I billed twice this month? }
 `;
 
 export interface DemoSetup {
@@ -146,6 +168,7 @@ class Demo {
   private readonly emailMessageId = `<demo-${this.runId}@customer.example>`;
   private agentApi: AgentGrpcClient | undefined;
   private conversationApi: GrpcClient | undefined;
+  private routingAdminApi: GrpcClient | undefined;
   private offerStream: ClientReadableStream<routerV1.WatchOffersResponse> | undefined;
   private socket: Socket | undefined;
   private readonly offers: routerV1.Offer[] = [];
@@ -173,6 +196,10 @@ class Demo {
       routerV1.AgentServiceService,
       'AgentService',
     ))(targets.routerGrpc, credentials.createInsecure()) as unknown as AgentGrpcClient;
+    this.routingAdminApi = new (makeGenericClientConstructor(
+      routerAdminV1.RoutingAdminServiceService,
+      'RoutingAdminService',
+    ))(targets.routerGrpc, credentials.createInsecure());
     this.conversationApi = new (makeGenericClientConstructor(
       (
         loadSync(protoFiles.conversationV1, grpcLoaderOptions) as unknown as Record<string, unknown>
@@ -239,6 +266,7 @@ class Demo {
       this.log(
         `4. routed: ${item.label} → queue "${offer.queueId}", offered to ${AGENT} (${offer.reason})`,
       );
+      await this.explainQueueing(item.label, id);
       this.step = `demo-agent accepts the ${item.label} offer (AgentService.AcceptOffer)`;
       await this.call(this.agentApi, 'acceptOffer', { conversationId: id }, this.agentToken);
       // The router's `assigned` decision travels back to the conversation service, which records
@@ -462,6 +490,26 @@ class Demo {
     return metadata;
   }
 
+  /** Prints why the router queued the conversation where it did (RoutingAdminService). */
+  private async explainQueueing(label: string, conversationId: string): Promise<void> {
+    this.step = `asking the router why the ${label} was queued (RoutingAdminService.ExplainDecision)`;
+    const queued = await expectEventually(
+      async () => {
+        const { decisions } = await this.call<routerAdminV1.ExplainDecisionResponse>(
+          this.routingAdminApi,
+          'explainDecision',
+          { conversationId, limit: 20 },
+          this.supervisorToken,
+        );
+        const found = decisions.find((decision) => decision.type === 'queued');
+        if (!found) throw new Error(`no queued decision recorded for ${conversationId} yet`);
+        return found;
+      },
+      { timeoutMs: STEP_TIMEOUT_MS, intervalMs: 200 },
+    );
+    this.log(`   why (ExplainDecision): ${queued.rules.join('; ')}`);
+  }
+
   private call<Res>(
     client: GrpcClient | undefined,
     method: string,
@@ -482,5 +530,6 @@ class Demo {
     this.socket?.close();
     this.agentApi?.close();
     this.conversationApi?.close();
+    this.routingAdminApi?.close();
   }
 }

@@ -16,6 +16,12 @@ export const CONVERSATION_EVENT_TYPES = [
   'tags_changed',
   'priority_changed',
   'sla_breached',
+  /** An agent reply's delivery status moved forward (ticks); never triggers routing. */
+  'message_status_changed',
+  /** The customer edited, deleted or reacted to a message (from the inbound envelope's `kind`). */
+  'message_edited',
+  'message_deleted',
+  'message_reacted',
 ] as const;
 export const conversationEventTypeSchema = z.enum(CONVERSATION_EVENT_TYPES);
 export type ConversationEventType = z.infer<typeof conversationEventTypeSchema>;
@@ -68,7 +74,30 @@ export const conversationEventSchema = z.object({
    */
   triggersRouting: z.boolean(),
   conversation: conversationSnapshotSchema,
-  /** Type-specific details (message id, previous status, reason …); string values only. */
+  /**
+   * Type-specific details (message id, previous status, reason …); string values only.
+   *
+   * Routing data, on `created` and on every inbound customer `message_added` (the router
+   * classifies from it):
+   * - `text`: the message's plain text, trimmed, at most its first 2,000 characters;
+   * - `senderAddress`: the customer's identity on the channel as in the inbound envelope's
+   *   `sender.value`, trimmed (email addresses lower-cased);
+   * - `meta.<key>`: one per entry of the inbound envelope's `metadata` map, value unchanged
+   *   (e.g. `meta.preChatTopic` from the chat pre-chat form, `meta.offline` for a message left
+   *   while no agent was online).
+   * `message_added` also has `messageId`, `direction` (`inbound`/`outbound`) and, inbound,
+   * `automated` (`"true"` for auto-replies, bounces, bulk mail and our own echoes).
+   *
+   * `message_status_changed`: `messageId` (the agent reply), `status` (`deferred`, `sent`,
+   * `delivered`, `read`, `failed` or `bounced`), `previousStatus` (the last one announced,
+   * `queued` at first) and, for failures, `errorCode` / `errorMessage` when the gateway gave them.
+   * Statuses only move forward (queued < deferred < sent < failed/bounced < delivered < read).
+   *
+   * `message_edited` / `message_deleted` / `message_reacted` (the customer changed a message, never
+   * trigger routing): `messageId` (the message changed), `changeId` (our id of the change, to
+   * dedupe), `changedAt` (when the channel reported it); edits add `text` (the new text), reactions
+   * `emoji` (empty: the reaction was removed).
+   */
   data: z.record(z.string(), z.string()).default({}),
 });
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;

@@ -19,6 +19,8 @@ export class AppModule {
       conversationEvents: prefix + DEFAULT_CONVERSATION_TOPICS.conversationEvents,
       outboundMessages: prefix + DEFAULT_CONVERSATION_TOPICS.outboundMessages,
       routingDecisions: prefix + Topics.routingDecisions,
+      conversationActivity: prefix + Topics.conversationActivity,
+      deliveryStatus: prefix + Topics.deliveryStatus,
     };
     return {
       module: AppModule,
@@ -33,7 +35,8 @@ export class AppModule {
               topics.conversationEvents,
               prefix + Topics.routingDecisions,
               topics.outboundMessages,
-              prefix + Topics.deliveryStatus,
+              ...(topics.deliveryStatus ? [topics.deliveryStatus] : []),
+              ...(topics.conversationActivity ? [topics.conversationActivity] : []),
             ],
             {
               partitions: config.KAFKA_TOPIC_PARTITIONS,
@@ -52,6 +55,7 @@ export class AppModule {
           jwtSecret: config.AUTH_JWT_SECRET,
           snoozePollIntervalMs: config.SNOOZE_POLL_INTERVAL_MS,
           watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
+          sla: config.sla,
           ...overrides.conversation,
         }),
       ],

@@ -28,11 +28,13 @@ import {
   JWT_AUTHENTICATOR,
 } from './grpc/conversation.grpc-controller';
 import { InboundMessageConsumer } from './ingestion/inbound-message.consumer';
-import { ApplyRoutingDecisionUseCase } from './routing/apply-routing-decision.usecase';
+import { ActivityConsumer } from './watch/activity.consumer';
+import { createDeliveryStatusConsumer } from './delivery/delivery-status.consumer';
 import { ensureConversationIndexes } from './persistence/conversation.schemas';
 import { systemClock } from './shared/clock';
 import { ConversationMetrics } from './sla/conversation.metrics';
 import { BackgroundTimers } from './shared/background-timers';
+import type { SlaConfiguration } from './config/sla-config';
 
 export interface ConversationModuleOptions {
   topics: ConversationTopics;
@@ -40,6 +42,7 @@ export interface ConversationModuleOptions {
   jwtSecret: string;
   snoozePollIntervalMs: number;
   watchPollIntervalMs: number;
+  sla?: SlaConfiguration;
   /** Tests shorten Kafka timeouts; production keeps the library defaults. */
   kafkaConsumerTuning?: { sessionTimeoutMs?: number; heartbeatIntervalMs?: number };
 }
@@ -55,6 +58,8 @@ const STARTUP_RETRY_MS = 2_000;
 class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer: InboundMessageConsumer | undefined;
   private decisionsConsumer: MessageConsumer | undefined;
+  private activityConsumer: ActivityConsumer | undefined;
+  private deliveryConsumer: MessageConsumer | undefined;
   private readonly timers: BackgroundTimers;
   private started = false;
   private stopping = false;
@@ -100,6 +105,8 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       );
       await this.consumer.start();
       await this.startRoutingDecisionsConsumer();
+      await this.startActivityConsumer();
+      await this.startDeliveryStatusConsumer();
       this.timers.every('snooze-waker', this.options.snoozePollIntervalMs, () =>
         this.core.wakeSnoozed.execute(),
       );
@@ -113,6 +120,8 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       this.logger.warn({ err: error, retryInMs: STARTUP_RETRY_MS }, 'not started yet; retrying');
       await this.consumer?.stop().catch(() => undefined);
       await this.decisionsConsumer?.stop().catch(() => undefined);
+      await this.activityConsumer?.stop().catch(() => undefined);
+      await this.deliveryConsumer?.stop().catch(() => undefined);
       if (!this.stopping) this.retry = setTimeout(() => void this.start(), STARTUP_RETRY_MS);
     }
   }
@@ -121,7 +130,6 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
   private async startRoutingDecisionsConsumer(): Promise<void> {
     const topic = this.options.topics.routingDecisions;
     if (!topic) return;
-    const apply = new ApplyRoutingDecisionUseCase(this.core.changer);
     this.decisionsConsumer = this.kafka.createConsumer({
       groupId: `${this.options.consumerGroupId}.routing-decisions`,
       topics: [topic],
@@ -129,11 +137,46 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
       ...this.options.kafkaConsumerTuning,
       handler: async (message) => {
         const decision = decodeEnvelope('routing decision', routingDecisionSchema, message.value);
-        const outcome = await apply.execute(decision);
+        const outcome = await this.core.applyRoutingDecision.execute(decision);
         this.logger.debug({ decisionId: decision.decisionId, outcome }, 'routing decision applied');
       },
     });
     await this.decisionsConsumer.start();
+  }
+
+  /** Records gateways' delivery reports on agent replies (see RecordDeliveryStatusUseCase). */
+  private async startDeliveryStatusConsumer(): Promise<void> {
+    const topic = this.options.topics.deliveryStatus;
+    if (!topic) return;
+    this.deliveryConsumer = createDeliveryStatusConsumer(
+      this.kafka,
+      this.core.recordDeliveryStatus,
+      {
+        topic,
+        groupId: `${this.options.consumerGroupId}.delivery-status`,
+        ...this.options.kafkaConsumerTuning,
+      },
+      this.logger,
+    );
+    await this.deliveryConsumer.start();
+  }
+
+  /** Shows other replicas' and customers' activity to this replica's watchers. */
+  private async startActivityConsumer(): Promise<void> {
+    const topic = this.options.topics.conversationActivity;
+    if (!topic) return;
+    this.activityConsumer = new ActivityConsumer(
+      this.kafka,
+      this.core.relayActivity,
+      {
+        topic,
+        // One group per process: see ActivityConsumerOptions.groupId.
+        groupId: `${this.options.consumerGroupId}.activity.${this.core.replicaId}`,
+        ...this.options.kafkaConsumerTuning,
+      },
+      this.logger,
+    );
+    await this.activityConsumer.start();
   }
 
   /** Flushes outboxes whose writer died before flushing (a crashed replica, a failed publish). */
@@ -149,6 +192,8 @@ class ConversationRuntime implements OnApplicationBootstrap, BeforeApplicationSh
     await this.timers.stop();
     await this.consumer?.stop();
     await this.decisionsConsumer?.stop();
+    await this.activityConsumer?.stop();
+    await this.deliveryConsumer?.stop();
     await this.core.producer.disconnect();
   }
 }
@@ -171,6 +216,7 @@ export class ConversationModule {
               topics: options.topics,
               clock: systemClock,
               feedPollIntervalMs: options.watchPollIntervalMs,
+              sla: options.sla,
             }),
         },
         {

@@ -1,12 +1,11 @@
-import { loadConfig } from '@switchboard/config';
 import { runService } from '@switchboard/service-kit';
 import { AppModule } from './app.module';
-import { conversationEnvSchema } from './config/conversation.config';
+import { loadConversationConfig } from './config/conversation.config';
 import { startGrpcServer } from './grpc/start-grpc-server';
 
 void runService({
   serviceName: 'conversation',
-  loadConfig: () => loadConfig(conversationEnvSchema),
+  loadConfig: () => loadConversationConfig(),
   createModule: (config) => AppModule.forRoot(config),
   httpPort: (config) => config.HTTP_PORT,
   httpHost: (config) => config.HTTP_HOST,

@@ -4,7 +4,7 @@ import type { MessageRepository, StoredMessage } from '../persistence/message.re
 import type { Clock } from '../shared/clock';
 import { deterministicId } from '../shared/ids';
 import type { AddNoteCommand } from './agent-commands';
-import { loadVisibleConversation, tenantOf } from './conversation-access';
+import { loadWritableConversation, tenantOf } from './conversation-access';
 
 /** An internal note: stored like a message, never sent to the customer. Idempotent by request id. */
 export class AddNoteUseCase {
@@ -17,7 +17,7 @@ export class AddNoteUseCase {
 
   async execute(command: AddNoteCommand): Promise<StoredMessage> {
     const tenant = tenantOf(command.principal);
-    const conversation = await loadVisibleConversation(
+    const conversation = await loadWritableConversation(
       this.conversations,
       command.principal,
       command.conversationId,

@@ -2,6 +2,7 @@ import { FailedPreconditionError } from '@switchboard/grpc-kit';
 import type { ConversationChanger } from '../conversations/conversation-change.service';
 import type { Conversation, ConversationStatus } from '../conversations/conversation.model';
 import type { ConversationRepository } from '../persistence/conversation.repository';
+import type { SlaPolicy } from '../sla/sla-policy';
 import type {
   AssignCommand,
   SetPriorityCommand,
@@ -9,7 +10,7 @@ import type {
   SnoozeCommand,
   StatusCommand,
 } from './agent-commands';
-import { loadVisibleConversation, tenantOf } from './conversation-access';
+import { loadWritableConversation, tenantOf } from './conversation-access';
 
 /**
  * The small state changes agents make. Each is one use case class; they share this file because
@@ -26,7 +27,7 @@ abstract class AgentChange {
     principal: StatusCommand['principal'];
     conversationId: string;
   }) {
-    await loadVisibleConversation(this.conversations, command.principal, command.conversationId);
+    await loadWritableConversation(this.conversations, command.principal, command.conversationId);
   }
 }
 
@@ -56,6 +57,14 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export class SetPriorityUseCase extends AgentChange {
+  constructor(
+    conversations: ConversationRepository,
+    changer: ConversationChanger,
+    private readonly sla: SlaPolicy,
+  ) {
+    super(conversations, changer);
+  }
+
   async execute(command: SetPriorityCommand): Promise<Conversation> {
     await this.ensureVisible(command);
     const priority = command.priority ?? 'normal';
@@ -63,7 +72,8 @@ export class SetPriorityUseCase extends AgentChange {
       current.priority === priority
         ? { unchanged: true }
         : {
-            patch: { priority },
+            // Another priority may have other SLA targets: running clocks follow them.
+            patch: { priority, sla: this.sla.clocksAfterMove(current, current.queueId, priority) },
             events: [
               {
                 type: 'priority_changed',
@@ -79,6 +89,14 @@ export class SetPriorityUseCase extends AgentChange {
 
 /** Assign to an agent, transfer to another queue or agent, or send back to a queue (reason required). */
 export class AssignConversationUseCase extends AgentChange {
+  constructor(
+    conversations: ConversationRepository,
+    changer: ConversationChanger,
+    private readonly sla: SlaPolicy,
+  ) {
+    super(conversations, changer);
+  }
+
   async execute(command: AssignCommand): Promise<Conversation> {
     await this.ensureVisible(command);
     return this.changer.change(tenantOf(command.principal), command.conversationId, (current) => {
@@ -87,7 +105,11 @@ export class AssignConversationUseCase extends AgentChange {
       if (current.queueId === queueId && current.assigneeId === assigneeId)
         return { unchanged: true };
       return {
-        patch: { queueId, assigneeId },
+        patch: {
+          queueId,
+          assigneeId,
+          sla: this.sla.clocksAfterMove(current, queueId, current.priority),
+        },
         events: [
           {
             type: 'assigned',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError, isSupervisor, type Principal } from '@switchboard/grpc-kit';
+import { InvalidArgumentError, type Principal } from '@switchboard/grpc-kit';
 import type { Conversation } from '../conversations/conversation.model';
 import type { ContactRepository } from '../persistence/contact.repository';
 import type {
@@ -9,7 +9,7 @@ import type {
 } from '../persistence/conversation.repository';
 import type { MessageRepository, StoredMessage } from '../persistence/message.repository';
 import { requireId } from './agent-commands';
-import { loadVisibleConversation, tenantOf } from './conversation-access';
+import { loadVisibleConversation, seesWholeTenant, tenantOf } from './conversation-access';
 
 export class GetConversationUseCase {
   constructor(private readonly conversations: ConversationRepository) {}
@@ -59,7 +59,7 @@ export class ListConversationsUseCase {
     const filter: ConversationFilter = {
       ...rest,
       contactIds: contactId ? await this.contacts.mergedFamily(tenant, contactId) : undefined,
-      visibleTo: isSupervisor(principal)
+      visibleTo: seesWholeTenant(principal)
         ? undefined
         : { agentId: principal.agentId, queueIds: principal.queueIds },
     };
@@ -131,7 +131,7 @@ export class GetContactHistoryUseCase {
       tenant,
       {
         contactIds: family,
-        visibleTo: isSupervisor(principal)
+        visibleTo: seesWholeTenant(principal)
           ? undefined
           : { agentId: principal.agentId, queueIds: principal.queueIds },
       },

@@ -5,7 +5,7 @@ import type { MessageRepository, StoredMessage } from '../persistence/message.re
 import type { Clock } from '../shared/clock';
 import { deterministicId } from '../shared/ids';
 import type { SendMessageCommand } from './agent-commands';
-import { loadVisibleConversation, tenantOf } from './conversation-access';
+import { loadWritableConversation, tenantOf } from './conversation-access';
 
 /** Agent replies may format text, never script or style the customer's mail client. */
 export function sanitiseReplyHtml(html: string): string {
@@ -31,7 +31,7 @@ export class SendMessageUseCase {
 
   async execute(command: SendMessageCommand): Promise<StoredMessage> {
     const tenant = tenantOf(command.principal);
-    const conversation = await loadVisibleConversation(
+    const conversation = await loadWritableConversation(
       this.conversations,
       command.principal,
       command.conversationId,

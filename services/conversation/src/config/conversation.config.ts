@@ -1,5 +1,13 @@
-import { portVariable, positiveIntegerVariable, stringVariable, z } from '@switchboard/config';
+import {
+  type EnvSource,
+  loadConfig,
+  portVariable,
+  positiveIntegerVariable,
+  stringVariable,
+  z,
+} from '@switchboard/config';
 import { baseServiceEnv, mongoServiceEnv } from '@switchboard/service-kit';
+import { BUILT_IN_SLA_CONFIGURATION, loadSlaConfigFile, type SlaConfiguration } from './sla-config';
 
 export const conversationEnvSchema = z.object({
   ...baseServiceEnv(3005),
@@ -19,6 +27,18 @@ export const conversationEnvSchema = z.object({
   SNOOZE_POLL_INTERVAL_MS: positiveIntegerVariable(5_000),
   /** How often WatchEvents polls the event log for changes made by other replicas. */
   WATCH_POLL_INTERVAL_MS: positiveIntegerVariable(250),
+  /** YAML (or JSON) file of SLA targets per tenant, queue and priority; built-in defaults when unset. */
+  SLA_CONFIG_FILE: stringVariable().optional(),
 });
 
-export type ConversationConfig = z.infer<typeof conversationEnvSchema>;
+export type ConversationEnv = z.infer<typeof conversationEnvSchema>;
+export type ConversationConfig = ConversationEnv & { sla?: SlaConfiguration };
+
+/** The environment, then the SLA file it names, both validated at start-up. */
+export function loadConversationConfig(source: EnvSource = process.env): ConversationConfig {
+  const env = loadConfig(conversationEnvSchema, source);
+  return {
+    ...env,
+    sla: env.SLA_CONFIG_FILE ? loadSlaConfigFile(env.SLA_CONFIG_FILE) : BUILT_IN_SLA_CONFIGURATION,
+  };
+}

@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { MergeContactsUseCase, UnmergeContactsUseCase } from '../contacts/merge-contacts.usecase';
 import { ResolveContactUseCase } from '../contacts/resolve-contact.usecase';
 import { IngestInboundMessageUseCase } from '../ingestion/ingest-inbound-message.usecase';
+import { ApplyCustomerChangeUseCase } from '../ingestion/apply-customer-change.usecase';
 import { MongoContactRepository } from '../persistence/contact.repository';
 import { MongoConversationRepository } from '../persistence/conversation.repository';
 import { conversationModels, type ConversationModels } from '../persistence/conversation.schemas';
@@ -10,7 +11,8 @@ import { MongoEventLogRepository } from '../persistence/event-log.repository';
 import { MongoMessageRepository } from '../persistence/message.repository';
 import type { Clock } from '../shared/clock';
 import { KeyedMutex } from '../shared/keyed-mutex';
-import { SlaPolicy, type SlaRule } from '../sla/sla-policy';
+import { SlaPolicy } from '../sla/sla-policy';
+import type { SlaConfiguration } from '../config/sla-config';
 import { ConversationChanger } from './conversation-change.service';
 import type { ConversationTopics } from './conversation-topics';
 import { EventOutbox } from './event-outbox';
@@ -31,9 +33,14 @@ import {
 } from '../agent-api/read-conversations.usecases';
 import { SendMessageUseCase } from '../agent-api/send-message.usecase';
 import { CheckSlaBreachesUseCase } from '../sla/check-sla-breaches.usecase';
+import { ApplyRoutingDecisionUseCase } from '../routing/apply-routing-decision.usecase';
+import { RecordDeliveryStatusUseCase } from '../delivery/record-delivery-status.usecase';
 import { WakeSnoozedConversationsUseCase } from '../snooze/wake-snoozed-conversations.usecase';
 import { EventFeedHub } from '../watch/event-feed.hub';
 import { SetActivityUseCase } from '../watch/set-activity.usecase';
+import { KafkaActivityPublisher } from '../watch/activity-publisher';
+import { RelayActivityUseCase } from '../watch/relay-activity.usecase';
+import { randomId } from '../shared/ids';
 import { WatchEventsUseCase } from '../watch/watch-events.usecase';
 import {
   type ConversationEventPublisher,
@@ -45,7 +52,10 @@ export interface ConversationCoreDependencies {
   kafka: KafkaClient;
   topics: ConversationTopics;
   clock: Clock;
-  slaRules?: SlaRule[];
+  /** SLA defaults and overrides (SLA_CONFIG_FILE); the built-in defaults when unset. */
+  sla?: SlaConfiguration;
+  /** Identifies this process on the activity topic; random per core by default. */
+  replicaId?: string;
   /** How often a tenant's log is polled for watchers while no local write pokes it. */
   feedPollIntervalMs?: number;
   /** Replaces repositories, e.g. with crash-simulating wrappers in tests. */
@@ -77,7 +87,9 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
     feed,
   ]);
   const changer = new ConversationChanger(conversations, outbox, deps.clock, conversationWrites);
-  const sla = new SlaPolicy(deps.slaRules ?? []);
+  const sla = new SlaPolicy(deps.sla?.rules ?? [], deps.sla?.defaults);
+  const replicaId = deps.replicaId ?? randomId('replica');
+  const activityTopic = deps.topics.conversationActivity;
   const resolveContact = new ResolveContactUseCase(contacts);
   return {
     models,
@@ -95,6 +107,7 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
       changer,
       sla,
       deps.clock,
+      new ApplyCustomerChangeUseCase(conversations, messages, changer),
     ),
     feed,
     getConversation: new GetConversationUseCase(conversations),
@@ -104,15 +117,26 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
     sendMessage: new SendMessageUseCase(conversations, messages, changer, deps.clock),
     addNote: new AddNoteUseCase(conversations, messages, changer, deps.clock),
     setTags: new SetTagsUseCase(conversations, changer),
-    setPriority: new SetPriorityUseCase(conversations, changer),
-    assign: new AssignConversationUseCase(conversations, changer),
+    setPriority: new SetPriorityUseCase(conversations, changer, sla),
+    assign: new AssignConversationUseCase(conversations, changer, sla),
     resolve: new ResolveConversationUseCase(conversations, changer),
     reopen: new ReopenConversationUseCase(conversations, changer),
     snooze: new SnoozeConversationUseCase(conversations, changer),
+    applyRoutingDecision: new ApplyRoutingDecisionUseCase(changer, sla),
+    recordDeliveryStatus: new RecordDeliveryStatusUseCase(messages, changer),
     checkSlaBreaches: new CheckSlaBreachesUseCase(conversations, changer, deps.clock),
     wakeSnoozed: new WakeSnoozedConversationsUseCase(conversations, changer, deps.clock),
     watchEvents: new WatchEventsUseCase(conversations, eventLog, feed),
-    setActivity: new SetActivityUseCase(conversations, feed, deps.clock),
+    replicaId,
+    setActivity: new SetActivityUseCase(
+      conversations,
+      feed,
+      deps.clock,
+      activityTopic
+        ? { publisher: new KafkaActivityPublisher(producer, activityTopic), origin: replicaId }
+        : undefined,
+    ),
+    relayActivity: new RelayActivityUseCase(conversations, feed, deps.clock, replicaId),
     mergeContacts: new MergeContactsUseCase(contacts, deps.clock),
     unmergeContacts: new UnmergeContactsUseCase(contacts, deps.clock),
   };

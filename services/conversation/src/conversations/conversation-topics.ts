@@ -7,6 +7,10 @@ export interface ConversationTopics {
   outboundMessages: string;
   /** The router's decisions; applied as queue and assignee changes when given. */
   routingDecisions?: string;
+  /** Agent and customer activity shared between replicas and gateways; local only when unset. */
+  conversationActivity?: string;
+  /** Gateways' delivery reports for agent replies; recorded when given. */
+  deliveryStatus?: string;
 }
 
 export const DEFAULT_CONVERSATION_TOPICS: ConversationTopics = {
@@ -14,6 +18,8 @@ export const DEFAULT_CONVERSATION_TOPICS: ConversationTopics = {
   conversationEvents: Topics.conversationEvents,
   outboundMessages: Topics.outboundMessages,
   routingDecisions: Topics.routingDecisions,
+  conversationActivity: Topics.conversationActivity,
+  deliveryStatus: Topics.deliveryStatus,
 };
 
 export const CONVERSATION_TOPICS = Symbol('CONVERSATION_TOPICS');

@@ -2,7 +2,12 @@ import type { ConversationRepository } from '../persistence/conversation.reposit
 import type { EventLogRepository, LoggedEvent } from '../persistence/event-log.repository';
 import type { MessageRepository } from '../persistence/message.repository';
 import type { OutboundMessage } from '@switchboard/events';
-import type { StoredMessage } from '../persistence/message.repository';
+import {
+  type CustomerChange,
+  type DeliveryState,
+  isDeliveryState,
+  type StoredMessage,
+} from '../persistence/message.repository';
 import type { KeyedMutex } from '../shared/keyed-mutex';
 import type { TenantId } from '../shared/tenant-id';
 import type { Conversation } from './conversation.model';
@@ -46,6 +51,19 @@ export class EventOutbox {
         const entry = await this.eventLog.append(tenant, conversationId, event);
         logged.push(entry);
         if (event.messageId) await this.messages.markApplied(tenant, event.messageId, event.seq);
+        const customerChange = customerChangeOf(event);
+        if (customerChange) {
+          // The message changes before its event leaves the outbox, like markApplied above.
+          await this.messages.applyCustomerChange(
+            tenant,
+            customerChange.messageId,
+            customerChange.change,
+          );
+        }
+        const announced = announcedDeliveryStatus(event);
+        if (announced) {
+          await this.messages.markDeliveryAnnounced(tenant, announced.messageId, announced.status);
+        }
         if (event.messageId && event.data['direction'] === 'outbound') {
           // The reply leaves through the outbox too, so it is sent even if the API call died.
           const reply = await this.messages.findById(tenant, event.messageId);
@@ -61,6 +79,36 @@ export class EventOutbox {
     }
     return logged;
   }
+}
+
+/** The customer's change a `message_edited`, `message_deleted` or `message_reacted` event carries. */
+function customerChangeOf(
+  event: Conversation['pending'][number],
+): { messageId: string; change: CustomerChange } | undefined {
+  const { messageId, changeId, changedAt } = event.data;
+  if (!messageId || !changeId || !changedAt) return undefined;
+  const at = new Date(changedAt);
+  if (event.type === 'message_edited') {
+    return { messageId, change: { kind: 'edit', changeId, at, text: event.data['text'] ?? '' } };
+  }
+  if (event.type === 'message_deleted') {
+    return { messageId, change: { kind: 'delete', changeId, at } };
+  }
+  if (event.type === 'message_reacted') {
+    const emoji = event.data['emoji'] ?? '';
+    return { messageId, change: { kind: 'reaction', changeId, at, emoji } };
+  }
+  return undefined;
+}
+
+/** A `message_status_changed` event's message and status (see RecordDeliveryStatusUseCase). */
+function announcedDeliveryStatus(
+  event: Conversation['pending'][number],
+): { messageId: string; status: DeliveryState } | undefined {
+  if (event.type !== 'message_status_changed') return undefined;
+  const messageId = event.data['messageId'];
+  const status = event.data['status'];
+  return messageId && isDeliveryState(status) ? { messageId, status } : undefined;
 }
 
 function outboundEnvelope(conversation: Conversation, reply: StoredMessage): OutboundMessage {

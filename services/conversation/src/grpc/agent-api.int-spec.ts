@@ -2,7 +2,12 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { commonV1, conversationV1 } from '@switchboard/contracts';
-import { outboundMessageSchema, decodeEnvelope } from '@switchboard/events';
+import {
+  deadLetterTopicOf,
+  decodeEnvelope,
+  encodeEnvelope,
+  outboundMessageSchema,
+} from '@switchboard/events';
 import { createKafkaClient, type KafkaClient, type MessageProducer } from '@switchboard/kafka';
 import {
   createTestContext,
@@ -46,6 +51,7 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
       inboundMessages: context.topic('inbound'),
       conversationEvents: context.topic('conversation-events'),
       outboundMessages: context.topic('outbound'),
+      deliveryStatus: context.topic('delivery-status'),
     };
     const config = conversationEnvSchema.parse({
       KAFKA_BROKERS: context.stack.kafkaBrokers,
@@ -92,7 +98,11 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
     client?.close();
     await producer?.disconnect();
     await app?.close();
-    const names = topicNamesWithDeadLetters(topics);
+    const names = [
+      ...topicNamesWithDeadLetters(topics),
+      topics.deliveryStatus ?? '',
+      deadLetterTopicOf(topics.deliveryStatus ?? ''),
+    ];
     await kafka
       ?.admin()
       .deleteTopics(names)
@@ -321,6 +331,162 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
       tags: [],
       assigneeId: '',
     });
+  }, 60_000);
+
+  it('lets a system token read its whole tenant but change nothing, and not see another tenant', async () => {
+    const conversation = await customerWrites();
+    const id = conversation.id;
+    // Unassigned and in no queue: an agent token could not see it, a system token can.
+    const system = await signToken({
+      sub: 'chat-gateway',
+      tenant: context.tenantId,
+      roles: ['system'],
+    });
+    expect(one(await client.call('getConversation', { conversationId: id }, system)).id).toBe(id);
+    // A message is listed once the outbox marked it applied, just after the change committed.
+    await expectEventually(async () => {
+      const { messages } = await client.call<object, conversationV1.ListMessagesResponse>(
+        'listMessages',
+        { conversationId: id },
+        system,
+      );
+      expect(messages.map((m) => m.text)).toEqual(['Where is my parcel?']);
+    });
+    const listed = await client.call<object, conversationV1.ListConversationsResponse>(
+      'listConversations',
+      { page: { pageSize: 200, pageToken: '' } },
+      system,
+    );
+    expect(listed.conversations.map((c) => c.id)).toContain(id);
+    const history = await client.call<object, conversationV1.GetContactHistoryResponse>(
+      'getContactHistory',
+      { contactId: conversation.contactId },
+      system,
+    );
+    expect(history.conversations.map((c) => c.id)).toContain(id);
+    const watch = client.watch({ tenant: {} }, system);
+    // The watch is live once a supervisor's change reaches it.
+    await expectEventually(async () => {
+      await client.call('setTags', { conversationId: id, tags: [`w${Date.now()}`] }, supervisor);
+      expect(watch.events.some((e) => e.conversationId === id)).toBe(true);
+    });
+
+    const writes: Array<[keyof conversationV1.ConversationServiceController, object]> = [
+      ['sendMessage', { conversationId: id, clientRequestId: 'x', text: 'hi' }],
+      ['addNote', { conversationId: id, clientRequestId: 'x', text: 'hi' }],
+      ['setTags', { conversationId: id, tags: ['x'] }],
+      ['setPriority', { conversationId: id, priority: commonV1.Priority.HIGH }],
+      ['assign', { conversationId: id, assigneeId: 'a', reason: 'r' }],
+      ['assign', { conversationId: id, queueId: 'billing', reason: 'transfer' }],
+      ['resolve', { conversationId: id }],
+      ['reopen', { conversationId: id }],
+      ['snooze', { conversationId: id, until: new Date(Date.now() + 60_000) }],
+      ['setActivity', { conversationId: id, kind: conversationV1.ActivityKind.TYPING }],
+    ];
+    for (const [method, request] of writes) {
+      await expectStatus(
+        client.call(method, request, system),
+        GrpcStatus.PERMISSION_DENIED,
+        'system role',
+      );
+    }
+    // Supervisor rights in the same token do not lift the read-only role.
+    const mixed = await signToken({
+      sub: 'chat-gateway',
+      tenant: context.tenantId,
+      roles: ['system', 'supervisor'],
+    });
+    await expectStatus(
+      client.call('resolve', { conversationId: id }, mixed),
+      GrpcStatus.PERMISSION_DENIED,
+    );
+    const after = one(await client.call('getConversation', { conversationId: id }, supervisor));
+    expect(after).toMatchObject({
+      status: conversationV1.ConversationStatus.OPEN,
+      assigneeId: '',
+      queueId: '',
+    });
+    expect(after.tags).not.toContain('x');
+    const afterMessages = await client.call<object, conversationV1.ListMessagesResponse>(
+      'listMessages',
+      { conversationId: id },
+      supervisor,
+    );
+    expect(afterMessages.messages).toHaveLength(1);
+    expect(watch.events.some((e) => e.activity)).toBe(false);
+    watch.cancel();
+
+    const otherTenantSystem = await signToken({
+      sub: 'chat-gateway',
+      tenant: `${context.tenantId}-b`,
+      roles: ['system'],
+    });
+    await expectStatus(
+      client.call('getConversation', { conversationId: id }, otherTenantSystem),
+      GrpcStatus.NOT_FOUND,
+    );
+    await expectStatus(
+      client.call('listMessages', { conversationId: id }, otherTenantSystem),
+      GrpcStatus.NOT_FOUND,
+    );
+    const foreignList = await client.call<object, conversationV1.ListConversationsResponse>(
+      'listConversations',
+      {},
+      otherTenantSystem,
+    );
+    expect(foreignList.conversations).toEqual([]);
+    const foreignHistory = await client.call<object, conversationV1.GetContactHistoryResponse>(
+      'getContactHistory',
+      { contactId: conversation.contactId },
+      otherTenantSystem,
+    );
+    expect(foreignHistory.conversations).toEqual([]);
+    const foreignWatch = client.watch({ conversationId: id }, otherTenantSystem);
+    await expectEventually(() => expect(foreignWatch.error()?.code).toBe(GrpcStatus.NOT_FOUND));
+  }, 60_000);
+
+  it("shows watchers a reply's delivery ticks from the gateways' reports", async () => {
+    const conversation = await customerWrites();
+    const watch = client.watch({ conversationId: conversation.id }, supervisor);
+    const { message: reply } = await client.call<object, conversationV1.SendMessageResponse>(
+      'sendMessage',
+      { conversationId: conversation.id, clientRequestId: `tick-${conversation.id}`, text: 'Hi' },
+      supervisor,
+    );
+    expect(reply?.deliveryStatus).toBe('queued');
+    await producer.send(topics.deliveryStatus ?? '', [
+      {
+        key: conversation.id,
+        value: encodeEnvelope({
+          schemaVersion: 1,
+          tenantId: context.tenantId,
+          messageId: reply?.id,
+          conversationId: conversation.id,
+          channel: 'email',
+          status: 'delivered',
+          occurredAt: new Date().toISOString(),
+        }),
+      },
+    ]);
+    const tick = await expectEventually(
+      () => {
+        const update = watch.events.find((e) => e.messageAdded?.deliveryStatus === 'delivered');
+        expect(update?.messageAdded?.id).toBe(reply?.id);
+        return update;
+      },
+      { timeoutMs: 30_000 },
+    );
+    // An update, not an addition: the message was added by an earlier event.
+    expect(Number(tick?.messageAdded?.conversationSequence)).toBeLessThan(
+      Number(tick?.conversationSequence),
+    );
+    const { messages } = await client.call<object, conversationV1.ListMessagesResponse>(
+      'listMessages',
+      { conversationId: conversation.id },
+      supervisor,
+    );
+    expect(messages.find((m) => m.id === reply?.id)?.deliveryStatus).toBe('delivered');
+    watch.cancel();
   }, 60_000);
 
   it('names the bad field with INVALID_ARGUMENT', async () => {

@@ -20,6 +20,7 @@ import {
 import { tenantOf } from '../agent-api/conversation-access';
 import type { ConversationCore } from '../conversations/conversation-core';
 import type { Conversation } from '../conversations/conversation.model';
+import type { LoggedEvent } from '../persistence/event-log.repository';
 import { SetActivityCommand } from '../watch/set-activity.usecase';
 import { WatchEventsCommand, type WatchScope } from '../watch/watch-events.usecase';
 import {
@@ -221,7 +222,7 @@ export class ConversationGrpcController implements conversationV1.ConversationSe
         const subscription = await this.core.watchEvents.execute(command, (item) => {
           chain = chain
             .then(async () => {
-              const messageId = item.kind === 'event' ? item.event.messageId : undefined;
+              const messageId = item.kind === 'event' ? messageIdOf(item.event) : undefined;
               const message = messageId
                 ? await this.core.repositories.messages.findById(tenant, messageId)
                 : undefined;
@@ -241,6 +242,18 @@ export class ConversationGrpcController implements conversationV1.ConversationSe
     });
   }
 }
+
+/** The message an event carries: the one it added, or the one whose status or content changed. */
+function messageIdOf(event: LoggedEvent): string | undefined {
+  return MESSAGE_CHANGES.has(event.type) ? event.data['messageId'] : event.messageId;
+}
+
+const MESSAGE_CHANGES: ReadonlySet<LoggedEvent['type']> = new Set([
+  'message_status_changed',
+  'message_edited',
+  'message_deleted',
+  'message_reacted',
+] as const);
 
 function scopeOf(request: conversationV1.WatchEventsRequest): WatchScope | undefined {
   if (request.myAssignments) return { kind: 'my_assignments' };

@@ -152,7 +152,11 @@ export function toProtoEvent(
         item.occurredAt,
         0,
       ),
-      activity: { agentId: item.agentId, kind: ACTIVITIES[item.activity] },
+      // The proto has no actor kind yet: an empty agent id is the customer (typing in the chat).
+      activity: {
+        agentId: item.actor.kind === 'agent' ? item.actor.id : '',
+        kind: ACTIVITIES[item.activity],
+      },
     };
   }
   const event: LoggedEvent = item.event;
@@ -198,6 +202,15 @@ export function toProtoEvent(
       return { ...base, tagsChanged: { tags: event.snapshot.tags } };
     case 'priority_changed':
       return { ...base, priorityChanged: { priority: PRIORITIES[event.snapshot.priority] } };
+    case 'message_status_changed':
+    case 'message_edited':
+    case 'message_deleted':
+    case 'message_reacted':
+      // The proto has no payloads of their own for these yet: the message comes again as it is
+      // now (new `delivery_status`, edited text, emptied when deleted; reactions are not in the
+      // proto). Its `conversation_sequence` (the event that added it) is lower than this event's,
+      // which tells an update from an addition; UIs upsert messages by id.
+      return { ...base, messageAdded: message ? toProtoMessage(message) : undefined };
     case 'sla_breached':
       return {
         ...base,

@@ -6,6 +6,7 @@ import {
   isAutomated,
 } from '../conversations/conversation.model';
 import type { SlaTargets } from '../sla/sla-policy';
+import { routingDataOf } from './routing-data';
 
 const KEPT_INBOUND_EXTERNAL_IDS = 5;
 
@@ -29,7 +30,12 @@ export function decideInbound(
       type: 'message_added',
       actor,
       triggersRouting: !automated,
-      data: { messageId, direction: 'inbound', automated: String(automated) },
+      data: {
+        ...routingDataOf(message),
+        messageId,
+        direction: 'inbound',
+        automated: String(automated),
+      },
       messageId,
     },
   ];

@@ -15,10 +15,23 @@ export class IngestInboundMessageCommand {
       throw new InvalidInboundMessageError(`text is longer than ${MAX_TEXT_LENGTH} characters`);
     }
     if (message.kind !== undefined && message.kind !== 'message') {
-      // Reactions, edits and deletes refer to other messages; they are not threaded as new ones.
-      throw new InvalidInboundMessageError(`kind "${message.kind}" is not supported yet`);
+      // Reactions, edits and deletes change an earlier message rather than adding one.
+      if (!message.targetExternalMessageId) {
+        throw new InvalidInboundMessageError(
+          `targetExternalMessageId is required for kind "${message.kind}"`,
+        );
+      }
+      if (message.kind === 'reaction' && message.reactionEmoji === undefined) {
+        throw new InvalidInboundMessageError('reactionEmoji is required for kind "reaction"');
+      }
     }
     return new IngestInboundMessageCommand(asTenantId(message.tenantId), message);
+  }
+
+  /** Reactions, edits and deletes: they refer to an earlier message. */
+  get changeKind(): 'reaction' | 'edit' | 'delete' | undefined {
+    const kind = this.message.kind;
+    return kind === 'reaction' || kind === 'edit' || kind === 'delete' ? kind : undefined;
   }
 }
 

@@ -3,10 +3,12 @@ import { type Conversation, isAutomated, snapshotOf } from '../conversations/con
 import type { ConversationRepository } from '../persistence/conversation.repository';
 import type { MessageRepository } from '../persistence/message.repository';
 import type { Clock } from '../shared/clock';
-import { deterministicId } from '../shared/ids';
+import { conversationIdOf, inboundMessageIdOf } from '../shared/ids';
 import type { SlaPolicy } from '../sla/sla-policy';
 import type { ResolveContactUseCase } from '../contacts/resolve-contact.usecase';
 import { decideInbound } from './inbound-decision';
+import type { ApplyCustomerChangeUseCase } from './apply-customer-change.usecase';
+import { routingDataOf } from './routing-data';
 import type { IngestInboundMessageCommand } from './ingest-inbound-message.command';
 
 export interface IngestResult {
@@ -34,14 +36,16 @@ export class IngestInboundMessageUseCase {
     private readonly changer: ConversationChanger,
     private readonly sla: SlaPolicy,
     private readonly clock: Clock,
+    private readonly customerChanges: ApplyCustomerChangeUseCase,
   ) {}
 
   async execute(command: IngestInboundMessageCommand): Promise<IngestResult> {
+    if (command.changeKind) return this.customerChanges.execute(command);
     const { tenantId: tenant, message } = command;
     const now = this.clock.now();
     const contactId = await this.contacts.execute(tenant, message.sender, now);
 
-    const conversationId = deterministicId('cv', tenant, message.channel, message.threadKey);
+    const conversationId = conversationIdOf(tenant, message.channel, message.threadKey);
     const existing = await this.conversations.findById(tenant, conversationId);
     const conversation =
       existing ??
@@ -50,7 +54,7 @@ export class IngestInboundMessageUseCase {
       ));
 
     const { message: stored } = await this.messages.insertOnce({
-      id: deterministicId('msg', tenant, 'in', message.channel, message.externalMessageId),
+      id: inboundMessageIdOf(tenant, message.channel, message.externalMessageId),
       tenantId: tenant,
       conversationId: conversation.id,
       dedupeKey: `in:${message.channel}:${message.externalMessageId}`,
@@ -123,7 +127,7 @@ function newConversation(
     occurredAt: now,
     actor: { kind: 'customer', id: contactId },
     triggersRouting: !isAutomated(message.flags),
-    data: {},
+    data: routingDataOf(message),
     snapshot: snapshotOf(conversation),
   });
   return conversation;

@@ -1,4 +1,12 @@
-import { conversationEventSchema, decodeEnvelope } from '@switchboard/events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  conversationEventSchema,
+  decodeEnvelope,
+  type RoutingDecisionEvent,
+  routingDecisionSchema,
+} from '@switchboard/events';
 import { DEAD_LETTER_HEADERS } from '@switchboard/kafka';
 import { createTestContext, expectEventually, type TestContext } from '@switchboard/testing';
 import {
@@ -7,6 +15,8 @@ import {
   openConversationHarness,
   type ConversationHarness,
 } from '../../test/conversation-harness';
+import { AssignCommand, SetPriorityCommand } from '../agent-api/agent-commands';
+import { loadSlaConfigFile } from '../config/sla-config';
 import { MergeContactsCommand } from '../contacts/merge-contacts.usecase';
 import type { ConversationCore } from '../conversations/conversation-core';
 import { type MongoConversationRepository } from '../persistence/conversation.repository';
@@ -16,25 +26,7 @@ import { asTenantId } from '../shared/tenant-id';
 import { IngestInboundMessageCommand } from './ingest-inbound-message.command';
 import { InboundMessageConsumer } from './inbound-message.consumer';
 import pino from 'pino';
-
-/** Fails the named step once, after it did its write: a crash between two writes. */
-class SimulatedCrash extends Error {}
-
-function crashOnceAfter<T extends object>(target: T, method: keyof T & string): T {
-  let crashed = false;
-  const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
-  Object.assign(target, {
-    [method]: async (...args: unknown[]) => {
-      const result = await original(...args);
-      if (!crashed) {
-        crashed = true;
-        throw new SimulatedCrash(`crash after ${method}`);
-      }
-      return result;
-    },
-  });
-  return target;
-}
+import { crashOnceAfter, SimulatedCrash } from '../../test/simulated-crash';
 
 describe('ingesting inbound messages (real Kafka and MongoDB wire)', () => {
   let context: TestContext;
@@ -151,6 +143,165 @@ describe('ingesting inbound messages (real Kafka and MongoDB wire)', () => {
     }
   }, 60_000);
 
+  it('gives the router the text, the sender address and the metadata on created and inbound message_added', async () => {
+    const longText = `  ${'é'.repeat(1_999)}😀 and more  `;
+    const first = inboundMessage(context.tenantId, {
+      channel: 'chat',
+      sender: { kind: 'email', value: 'Lin@Example.COM', verified: false },
+      text: longText,
+      metadata: { 'prechat.topic': 'billing', preChatTopic: 'refunds', $odd: 'kept' },
+    });
+    const { conversationId } = await core.ingestInboundMessage.execute(
+      IngestInboundMessageCommand.fromEnvelope(first),
+    );
+    const second = inboundMessage(context.tenantId, {
+      channel: 'chat',
+      threadKey: first.threadKey,
+      sender: { kind: 'email', value: 'lin@example.com', verified: false },
+      text: '\n Still waiting \n',
+      metadata: {},
+    });
+    await core.ingestInboundMessage.execute(IngestInboundMessageCommand.fromEnvelope(second));
+    const expectedFirst = {
+      // Trimmed, then cut to 2,000 characters without splitting the emoji's surrogate pair.
+      text: 'é'.repeat(1_999),
+      senderAddress: 'lin@example.com',
+      'meta.prechat.topic': 'billing',
+      'meta.preChatTopic': 'refunds',
+      'meta.$odd': 'kept',
+    };
+
+    const published = await harness.collect(harness.topics.conversationEvents);
+    const events = await expectEventually(
+      () => {
+        const ofConversation = published
+          .map((m) => decodeEnvelope('conversation event', conversationEventSchema, m.value))
+          .filter((e) => e.conversationId === conversationId);
+        expect(ofConversation).toHaveLength(3);
+        return ofConversation.sort((a, b) => a.sequence - b.sequence);
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(events.map((e) => e.type)).toEqual(['created', 'message_added', 'message_added']);
+    expect(events[0]?.data).toEqual(expectedFirst);
+    expect(events[1]?.data).toMatchObject({ ...expectedFirst, direction: 'inbound' });
+    expect(events[2]?.data).toEqual({
+      text: 'Still waiting',
+      senderAddress: 'lin@example.com',
+      messageId: events[2]?.data['messageId'],
+      direction: 'inbound',
+      automated: 'false',
+    });
+    expect(Object.keys(events[2]?.data ?? {}).some((key) => key.startsWith('meta.'))).toBe(false);
+    // The event log (what WatchEvents replays) keeps the same keys, dots and `$` included.
+    const logged = (await core.repositories.eventLog.readAfter(tenant(), 0, 10_000)).filter(
+      (event) => event.conversationId === conversationId,
+    );
+    expect(logged.map((event) => event.data)).toEqual(events.map((event) => event.data));
+  }, 60_000);
+
+  it("applies the customer's edits, reactions and deletes once each, newest edit winning", async () => {
+    const original = inboundMessage(context.tenantId, { channel: 'whatsapp' });
+    const { conversationId, messageId } = await core.ingestInboundMessage.execute(
+      IngestInboundMessageCommand.fromEnvelope(original),
+    );
+    const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+    const change = (kind: 'edit' | 'reaction' | 'delete', extra: object = {}) =>
+      IngestInboundMessageCommand.fromEnvelope(
+        inboundMessage(context.tenantId, {
+          channel: 'whatsapp',
+          threadKey: original.threadKey,
+          kind,
+          targetExternalMessageId: original.externalMessageId,
+          ...extra,
+        }),
+      );
+    const edit = change('edit', { text: 'Where is parcel 42?', receivedAt: at(2_000) });
+    const olderEdit = change('edit', { text: 'Where is parcel 4?', receivedAt: at(1_000) });
+    const reaction = change('reaction', { text: '', reactionEmoji: '👍', receivedAt: at(3_000) });
+    expect((await core.ingestInboundMessage.execute(edit)).appended).toBe(true);
+    expect((await core.ingestInboundMessage.execute(edit)).appended).toBe(false); // redelivered
+    // Older than the edit shown: not applied, not announced.
+    expect((await core.ingestInboundMessage.execute(olderEdit)).appended).toBe(false);
+    await core.ingestInboundMessage.execute(reaction);
+    const message = () => core.repositories.messages.findById(tenant(), messageId);
+    expect(await message()).toMatchObject({
+      text: 'Where is parcel 42?', // the late, older edit did not win
+      reaction: { emoji: '👍' },
+      deletedAt: undefined,
+    });
+    await core.ingestInboundMessage.execute(change('delete', { text: '', receivedAt: at(4_000) }));
+    expect((await message())?.text).toBe('');
+    expect((await message())?.deletedAt).toBeInstanceOf(Date);
+    const lateEdit = change('edit', { text: 'Back again', receivedAt: at(5_000) });
+    expect((await core.ingestInboundMessage.execute(lateEdit)).appended).toBe(false);
+    expect((await message())?.text).toBe('');
+
+    const logged = (await core.repositories.eventLog.readAfter(tenant(), 0, 10_000)).filter(
+      (event) => event.conversationId === conversationId,
+    );
+    expect(logged.map((event) => event.type)).toEqual([
+      'created',
+      'message_added',
+      'message_edited',
+      'message_reacted',
+      'message_deleted',
+    ]);
+    expect(logged.slice(2).every((event) => !event.triggersRouting)).toBe(true);
+    expect(logged[2]?.data).toMatchObject({ messageId, text: 'Where is parcel 42?' });
+    expect(logged[3]?.data).toMatchObject({ messageId, emoji: '👍' });
+    const conversation = await core.repositories.conversations.findById(tenant(), conversationId);
+    expect(conversation).toMatchObject({ inboundCount: 1, pending: [] });
+
+    // A change naming no known message cannot be applied: it is refused with its reason.
+    const orphan = IngestInboundMessageCommand.fromEnvelope(
+      inboundMessage(context.tenantId, {
+        channel: 'whatsapp',
+        kind: 'reaction',
+        reactionEmoji: '❤️',
+        targetExternalMessageId: 'wamid.unknown',
+      }),
+    );
+    await expect(core.ingestInboundMessage.execute(orphan)).rejects.toThrow(
+      'targetExternalMessageId: "wamid.unknown" is no message of this tenant',
+    );
+    expect(() =>
+      IngestInboundMessageCommand.fromEnvelope(
+        inboundMessage(context.tenantId, { kind: 'edit', text: 'x' }),
+      ),
+    ).toThrow('targetExternalMessageId is required for kind "edit"');
+  }, 30_000);
+
+  it('a crash after a customer change reached the message is completed once by the redelivery', async () => {
+    const crashing = await harness.core({
+      wrap: {
+        messages: (r: MongoMessageRepository) => crashOnceAfter(r, 'applyCustomerChange'),
+      },
+    });
+    const original = inboundMessage(context.tenantId);
+    const { conversationId, messageId } = await crashing.ingestInboundMessage.execute(
+      IngestInboundMessageCommand.fromEnvelope(original),
+    );
+    const edit = IngestInboundMessageCommand.fromEnvelope(
+      inboundMessage(context.tenantId, {
+        threadKey: original.threadKey,
+        kind: 'edit',
+        text: 'Edited',
+        targetExternalMessageId: original.externalMessageId,
+      }),
+    );
+    await expect(crashing.ingestInboundMessage.execute(edit)).rejects.toBeInstanceOf(
+      SimulatedCrash,
+    );
+    await crashing.ingestInboundMessage.execute(edit);
+    await crashing.ingestInboundMessage.execute(edit);
+    await expectConsistent(conversationId, 3);
+    expect(await core.repositories.messages.findById(tenant(), messageId)).toMatchObject({
+      text: 'Edited',
+      appliedChanges: [expect.any(String)],
+    });
+  }, 30_000);
+
   const crashPoints: Array<[string, Parameters<typeof harness.core>[0]]> = [
     [
       'after the message insert',
@@ -266,6 +417,78 @@ describe('ingesting inbound messages (real Kafka and MongoDB wire)', () => {
     conversation = await core.repositories.conversations.findById(tenant(), conversationId);
     expect(conversation).toMatchObject({ status: 'open', reopenCount: 1, seq: 6 });
   }, 30_000);
+
+  it("takes due times from the tenant's SLA file, and moves them when the queue or priority changes", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sla-'));
+    const path = join(directory, 'sla.yaml');
+    writeFileSync(
+      path,
+      [
+        'tenants:',
+        `  ${context.tenantId}:`,
+        '    targets: { firstResponse: 5m }',
+        '    priorities:',
+        '      urgent: { firstResponse: 3m }',
+        '    queues:',
+        '      vip:',
+        '        targets: { firstResponse: 2m }',
+        '        priorities:',
+        '          urgent: { firstResponse: 1m }',
+        `  ${context.tenantId}-other:`,
+        '    targets: { firstResponse: 1m }',
+      ].join('\n'),
+    );
+    const configured = await harness.core({ sla: loadSlaConfigFile(path) });
+    rmSync(directory, { recursive: true });
+    const supervisor = {
+      agentId: 'sup-1',
+      tenantId: context.tenantId,
+      roles: ['supervisor'] as const,
+      queueIds: [],
+    };
+    const { conversationId } = await configured.ingestInboundMessage.execute(
+      IngestInboundMessageCommand.fromEnvelope(inboundMessage(context.tenantId)),
+    );
+    const firstResponseAfter = async () => {
+      const conversation = await configured.repositories.conversations.findById(
+        tenant(),
+        conversationId,
+      );
+      if (!conversation?.sla.firstResponseDueAt) throw new Error('no first-response clock');
+      return (
+        (conversation.sla.firstResponseDueAt.getTime() - conversation.createdAt.getTime()) / 60_000
+      );
+    };
+    // Email's default is 1 h; the tenant's own target applies.
+    expect(await firstResponseAfter()).toBe(5);
+    await configured.setPriority.execute(
+      new SetPriorityCommand(supervisor, conversationId, 'urgent'),
+    );
+    expect(await firstResponseAfter()).toBe(3);
+    await configured.applyRoutingDecision.execute(routedTo(conversationId, 'vip'));
+    expect(await firstResponseAfter()).toBe(1);
+    await configured.setPriority.execute(
+      new SetPriorityCommand(supervisor, conversationId, 'normal'),
+    );
+    expect(await firstResponseAfter()).toBe(2);
+    await configured.assign.execute(
+      new AssignCommand(supervisor, conversationId, undefined, 'general', 'transfer'),
+    );
+    expect(await firstResponseAfter()).toBe(5);
+  }, 30_000);
+
+  function routedTo(conversationId: string, queueId: string): RoutingDecisionEvent {
+    return routingDecisionSchema.parse({
+      schemaVersion: 1,
+      tenantId: context.tenantId,
+      decisionId: `d-${conversationId}-${queueId}`,
+      conversationId,
+      type: 'queued',
+      queueId,
+      explanation: { reason: 'test' },
+      decidedAt: new Date().toISOString(),
+    });
+  }
 
   it('publishes one sla_breached event when the first-response target passes', async () => {
     let now = new Date();

@@ -11,6 +11,7 @@ import type {
 } from '../conversations/conversation.model';
 import { asTenantId, type TenantId } from '../shared/tenant-id';
 import type { ConversationModels } from './conversation.schemas';
+import { decodeEventData, encodeEventData } from './event-data-codec';
 
 export interface ConversationFilter {
   statuses?: ConversationStatus[];
@@ -107,7 +108,7 @@ function toConversation(doc: ConversationDocument): Conversation {
       occurredAt: new Date(event.occurredAt),
       actor: event.actor,
       triggersRouting: event.triggersRouting,
-      data: event.data ?? {},
+      data: decodeEventData(event.data),
       messageId: orUndefined(event.messageId),
       snapshot: event.snapshot,
     }))
@@ -146,7 +147,7 @@ function storedEvent(event: PendingEvent): StoredPendingEvent {
     occurredAt: event.occurredAt,
     actor: event.actor,
     triggersRouting: event.triggersRouting,
-    data: event.data,
+    data: encodeEventData(event.data),
     messageId: event.messageId ?? null,
     snapshot: JSON.parse(JSON.stringify(event.snapshot)) as ConversationSnapshot,
   };

@@ -67,11 +67,23 @@ export const messageSchema = new Schema(
     createdAt: Date,
     /** The conversation event that added it; unset until the change is applied. */
     conversationSeq: Number,
+    /** `{code, message}` of a failed or bounced delivery. */
+    deliveryError: Schema.Types.Mixed,
+    /** The delivery status the conversation's events have announced (see RecordDeliveryStatus). */
+    deliveryAnnounced: String,
+    editedAt: Date,
+    deletedAt: Date,
+    /** `{emoji, at}`: the customer's reaction. */
+    reaction: Schema.Types.Mixed,
+    /** Ids of applied customer changes (edits, deletes, reactions). */
+    appliedChanges: [String],
   },
   { versionKey: false, minimize: false },
 );
 messageSchema.index({ tenantId: 1, dedupeKey: 1 }, { unique: true });
 messageSchema.index({ tenantId: 1, conversationId: 1, createdAt: 1 });
+// Reactions to agent replies name the platform's id of the reply.
+messageSchema.index({ tenantId: 1, channel: 1, externalId: 1 });
 
 export const conversationEventSchema = new Schema(
   {

@@ -3,6 +3,7 @@ import type { ConversationSnapshot } from '@switchboard/events';
 import type { EventActor, PendingEvent } from '../conversations/conversation.model';
 import { asTenantId, type TenantId } from '../shared/tenant-id';
 import type { ConversationModels } from './conversation.schemas';
+import { decodeEventData, encodeEventData } from './event-data-codec';
 
 /** An event in the append-only log, with its place in the tenant-wide order. */
 export interface LoggedEvent extends PendingEvent {
@@ -50,7 +51,7 @@ function toLogged(doc: EventDocument): LoggedEvent {
     occurredAt: new Date(doc.occurredAt),
     actor: doc.actor,
     triggersRouting: doc.triggersRouting,
-    data: doc.data ?? {},
+    data: decodeEventData(doc.data),
     messageId: doc.messageId ?? undefined,
     snapshot: doc.snapshot,
   };
@@ -80,7 +81,7 @@ export class MongoEventLogRepository implements EventLogRepository {
         occurredAt: event.occurredAt,
         actor: event.actor,
         triggersRouting: event.triggersRouting,
-        data: event.data,
+        data: encodeEventData(event.data),
         messageId: event.messageId ?? null,
         snapshot: JSON.parse(JSON.stringify(event.snapshot)) as ConversationSnapshot,
       };

@@ -2,6 +2,7 @@ import type { RoutingDecisionEvent } from '@switchboard/events';
 import { NotFoundError } from '@switchboard/grpc-kit';
 import type { ConversationChanger } from '../conversations/conversation-change.service';
 import { asTenantId } from '../shared/tenant-id';
+import type { SlaPolicy } from '../sla/sla-policy';
 
 export type RoutingDecisionOutcome =
   'applied' | 'unchanged' | 'not_applicable' | 'unknown_conversation';
@@ -14,7 +15,10 @@ export type RoutingDecisionOutcome =
  * The resulting conversation events never trigger routing, so there is no loop with the router.
  */
 export class ApplyRoutingDecisionUseCase {
-  constructor(private readonly changer: ConversationChanger) {}
+  constructor(
+    private readonly changer: ConversationChanger,
+    private readonly sla: SlaPolicy,
+  ) {}
 
   async execute(decision: RoutingDecisionEvent): Promise<RoutingDecisionOutcome> {
     const target = this.targetOf(decision);
@@ -33,7 +37,12 @@ export class ApplyRoutingDecisionUseCase {
             return { unchanged: true };
           changed = true;
           return {
-            patch: { queueId: target.queueId, assigneeId: target.assigneeId },
+            patch: {
+              queueId: target.queueId,
+              assigneeId: target.assigneeId,
+              // The queue's SLA targets apply from now on, to the clocks' original start.
+              sla: this.sla.clocksAfterMove(current, target.queueId, current.priority),
+            },
             events: [
               {
                 type: 'assigned',
@@ -74,6 +83,9 @@ export class ApplyRoutingDecisionUseCase {
       case 'offer_declined':
       case 'offer_expired':
       case 'completed':
+        return undefined;
+      case 'overflowed':
+        // The task waits on with relaxed conditions; the assignment that follows names its queue.
         return undefined;
     }
   }

@@ -16,3 +16,11 @@ export function deterministicId(prefix: string, ...parts: string[]): string {
 export function randomId(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '')}`;
 }
+
+/** A conversation is found by its thread: tenant + channel + thread key. */
+export const conversationIdOf = (tenant: string, channel: string, threadKey: string): string =>
+  deterministicId('cv', tenant, channel, threadKey);
+
+/** A customer message is found by its channel's own id: tenant + channel + external id. */
+export const inboundMessageIdOf = (tenant: string, channel: string, externalId: string): string =>
+  deterministicId('msg', tenant, 'in', channel, externalId);

@@ -1,3 +1,4 @@
+import { expectEventually } from '@switchboard/testing';
 import type { PendingEvent } from '../conversations/conversation.model';
 import type { EventLogRepository, LoggedEvent } from '../persistence/event-log.repository';
 import { asTenantId, type TenantId } from '../shared/tenant-id';
@@ -80,12 +81,12 @@ describe('EventFeedHub', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 60));
     clearInterval(writer);
-    await new Promise((resolve) => setTimeout(resolve, 40));
 
+    // Waits for the feed to deliver the last appends (a loaded machine may take a while).
     const total = log.events.length;
+    await expectEventually(() => expect(subscription.position).toBe(total), { timeoutMs: 5_000 });
     expect(cursors(resumed)).toEqual(Array.from({ length: total - 3 }, (_, index) => index + 4));
     expect(cursors(early)).toEqual(Array.from({ length: total - 10 }, (_, index) => index + 11));
-    expect(subscription.position).toBe(total);
     expect(hub.subscriberCount()).toBe(2);
     subscription.close();
     earlySubscription.close();
@@ -109,7 +110,7 @@ describe('EventFeedHub', () => {
     hub.broadcastActivity(tenant, {
       kind: 'activity',
       conversationId: 'mine',
-      agentId: 'a2',
+      actor: { kind: 'agent', id: 'a2' },
       activity: 'typing',
       occurredAt: new Date(),
       snapshot: event(1).snapshot,

@@ -9,7 +9,8 @@ export type FeedItem =
   | {
       kind: 'activity';
       conversationId: string;
-      agentId: string;
+      /** An agent (from SetActivity on any replica) or the customer (from their gateway). */
+      actor: { kind: 'agent' | 'customer'; id: string };
       activity: 'viewing' | 'typing' | 'idle';
       occurredAt: Date;
       snapshot: ConversationSnapshot;
@@ -135,6 +136,11 @@ export class EventFeedHub implements EventLogListener {
       },
       close: () => owner.remove(subscriber),
     };
+  }
+
+  /** Whether anyone on this replica watches the tenant (else relayed activity is not looked up). */
+  hasSubscribers(tenant: TenantId): boolean {
+    return (this.feeds.get(tenant)?.size() ?? 0) > 0;
   }
 
   broadcastActivity(tenant: TenantId, item: FeedItem): void {

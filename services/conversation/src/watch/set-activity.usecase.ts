@@ -1,14 +1,19 @@
-import { InvalidArgumentError, type Principal } from '@switchboard/grpc-kit';
+import { InvalidArgumentError, type Principal, UnavailableError } from '@switchboard/grpc-kit';
 import {
-  loadVisibleConversation,
+  loadWritableConversation,
   snapshotOfVisible,
   tenantOf,
 } from '../agent-api/conversation-access';
 import type { ConversationRepository } from '../persistence/conversation.repository';
 import type { Clock } from '../shared/clock';
+import { inboundMessageIdOf } from '../shared/ids';
+import type { ActivityPublisher } from './activity-publisher';
 import type { EventFeedHub } from './event-feed.hub';
 
 export type Activity = 'viewing' | 'typing' | 'idle';
+
+/** How long a signal counts: a UI repeats it while the agent keeps typing or viewing. */
+export const ACTIVITY_TTL_MS = 10_000;
 
 export class SetActivityCommand {
   constructor(
@@ -21,30 +26,72 @@ export class SetActivityCommand {
   }
 }
 
+export interface ActivitySharing {
+  publisher: ActivityPublisher;
+  /** This process: its own signals come back from Kafka and are skipped by that. */
+  origin: string;
+}
+
 /**
- * Viewing/typing signals: ephemeral, never logged or replayed, broadcast to this replica's
- * watchers of the conversation so agents see a collision before it happens.
+ * Viewing/typing signals: ephemeral, never logged or replayed. Broadcast at once to this replica's
+ * watchers, and produced to the activity topic for the other replicas' watchers (see
+ * RelayActivityUseCase) and for the customer's gateway ("read", "agent is typing").
  */
 export class SetActivityUseCase {
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly hub: EventFeedHub,
     private readonly clock: Clock,
+    private readonly sharing: ActivitySharing | undefined,
   ) {}
 
   async execute(command: SetActivityCommand): Promise<void> {
-    const conversation = await loadVisibleConversation(
+    const { principal } = command;
+    const tenant = tenantOf(principal);
+    const conversation = await loadWritableConversation(
       this.conversations,
-      command.principal,
+      principal,
       command.conversationId,
     );
-    this.hub.broadcastActivity(tenantOf(command.principal), {
+    const activity = command.activity ?? 'idle';
+    const now = this.clock.now();
+    this.hub.broadcastActivity(tenant, {
       kind: 'activity',
       conversationId: conversation.id,
-      agentId: command.principal.agentId,
-      activity: command.activity ?? 'idle',
-      occurredAt: this.clock.now(),
+      actor: { kind: 'agent', id: principal.agentId },
+      activity,
+      occurredAt: now,
       snapshot: snapshotOfVisible(conversation),
     });
+    if (!this.sharing) return;
+
+    const isAssignee = conversation.assigneeId === principal.agentId;
+    // The assignee viewing or typing has seen the customer's latest message: the gateway may
+    // show it as read. Its id derives from its external id, so no message lookup is needed.
+    const newestInbound = conversation.lastInboundExternalIds.at(-1);
+    const lastReadMessageId =
+      isAssignee && activity !== 'idle' && newestInbound !== undefined
+        ? inboundMessageIdOf(tenant, conversation.channel, newestInbound)
+        : undefined;
+    try {
+      await this.sharing.publisher.publish({
+        schemaVersion: 1,
+        tenantId: tenant,
+        channel: conversation.channel,
+        threadKey: conversation.threadKey,
+        conversationId: conversation.id,
+        actor: { kind: 'agent', id: principal.agentId, name: '' },
+        isAssignee,
+        activity,
+        lastReadMessageId,
+        occurredAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + ACTIVITY_TTL_MS).toISOString(),
+        origin: this.sharing.origin,
+      });
+    } catch {
+      throw new UnavailableError(
+        'activity reached this replica only: the activity topic is unavailable; retry',
+      );
+    }
   }
 }

@@ -1,11 +1,14 @@
 import {
   InvalidArgumentError,
-  isSupervisor,
   OutOfRangeError,
   PermissionDeniedError,
   type Principal,
 } from '@switchboard/grpc-kit';
-import { loadVisibleConversation, tenantOf } from '../agent-api/conversation-access';
+import {
+  loadVisibleConversation,
+  seesWholeTenant,
+  tenantOf,
+} from '../agent-api/conversation-access';
 import type { ConversationRepository } from '../persistence/conversation.repository';
 import type { EventLogRepository } from '../persistence/event-log.repository';
 import type { EventFeedHub, FeedFilter, FeedItem, FeedSubscription } from './event-feed.hub';
@@ -73,13 +76,13 @@ export class WatchEventsUseCase {
       case undefined:
         throw new InvalidArgumentError('scope', 'is required');
       case 'tenant':
-        if (!isSupervisor(principal)) {
+        if (!seesWholeTenant(principal)) {
           throw new PermissionDeniedError('only supervisors may watch the whole tenant');
         }
         return () => true;
       case 'queue': {
         const { queueId } = scope;
-        if (!isSupervisor(principal) && !principal.queueIds.includes(queueId)) {
+        if (!seesWholeTenant(principal) && !principal.queueIds.includes(queueId)) {
           throw new PermissionDeniedError(`not a member of queue ${queueId}`);
         }
         // Includes the event that moved a conversation out of the queue, so the UI drops it.
