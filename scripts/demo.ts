@@ -498,7 +498,12 @@ class Demo {
         const { decisions } = await this.call<routerAdminV1.ExplainDecisionResponse>(
           this.routingAdminApi,
           'explainDecision',
-          { conversationId, limit: 20 },
+          // Every field: the generated encoder writes whatever is present, even undefined.
+          {
+            decisionId: '',
+            conversationId,
+            limit: 20,
+          } satisfies routerAdminV1.ExplainDecisionRequest,
           this.supervisorToken,
         );
         const found = decisions.find((decision) => decision.type === 'queued');

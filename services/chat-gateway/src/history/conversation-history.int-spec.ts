@@ -231,6 +231,7 @@ tenants:
     deliveryStatus: 'sent',
     createdAt: new Date('2025-01-01T00:00:00Z'),
     conversationSequence: '1',
+    reactions: [],
   });
 
   function reply(visitorId: string, messageId: string, text: string): OutboundMessage {

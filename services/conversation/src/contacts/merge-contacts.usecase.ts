@@ -16,10 +16,11 @@ export class MergeContactsCommand {
     readonly reason: string,
     readonly actorId: string,
   ) {
-    if (!survivorId) throw new InvalidArgumentError('survivor_contact_id', 'is required');
-    if (!mergedId) throw new InvalidArgumentError('merged_contact_id', 'is required');
+    // Field names as in MergeContactsRequest: the survivor is the target, the merged the source.
+    if (!mergedId) throw new InvalidArgumentError('source_contact_id', 'is required');
+    if (!survivorId) throw new InvalidArgumentError('target_contact_id', 'is required');
     if (survivorId === mergedId) {
-      throw new InvalidArgumentError('merged_contact_id', 'must differ from survivor_contact_id');
+      throw new InvalidArgumentError('target_contact_id', 'must differ from source_contact_id');
     }
     if (!reason.trim()) throw new InvalidArgumentError('reason', 'is required');
   }
@@ -103,6 +104,14 @@ export class UnmergeContactsUseCase {
     const merge = await this.contacts.findMerge(tenant, mergeId);
     if (!merge) throw new NotFoundError(`merge ${mergeId} not found`);
     if (merge.revertedAt) return;
+    // Once the survivor itself was merged on, the identities live with a third contact: that
+    // merge has to be reverted first, or they would stay there while this one claims them back.
+    const survivor = await this.contacts.findContact(tenant, merge.survivorId);
+    if (survivor?.mergedInto) {
+      throw new FailedPreconditionError(
+        `contact ${merge.survivorId} was merged into ${survivor.mergedInto} since; unmerge that first`,
+      );
+    }
     await this.contacts.moveIdentities(
       tenant,
       merge.survivorId,

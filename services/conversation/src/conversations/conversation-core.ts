@@ -2,6 +2,11 @@ import type { KafkaClient, MessageProducer } from '@switchboard/kafka';
 import type { Connection } from 'mongoose';
 import { MergeContactsUseCase, UnmergeContactsUseCase } from '../contacts/merge-contacts.usecase';
 import { ResolveContactUseCase } from '../contacts/resolve-contact.usecase';
+import {
+  ListContactMergesUseCase,
+  SupervisorMergeContactsUseCase,
+  SupervisorUnmergeContactsUseCase,
+} from '../contacts/supervise-contact-merges.usecases';
 import { IngestInboundMessageUseCase } from '../ingestion/ingest-inbound-message.usecase';
 import { ApplyCustomerChangeUseCase } from '../ingestion/apply-customer-change.usecase';
 import { MongoContactRepository } from '../persistence/contact.repository';
@@ -91,6 +96,8 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
   const replicaId = deps.replicaId ?? randomId('replica');
   const activityTopic = deps.topics.conversationActivity;
   const resolveContact = new ResolveContactUseCase(contacts);
+  const mergeContacts = new MergeContactsUseCase(contacts, deps.clock);
+  const unmergeContacts = new UnmergeContactsUseCase(contacts, deps.clock);
   return {
     models,
     producer,
@@ -137,8 +144,11 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
         : undefined,
     ),
     relayActivity: new RelayActivityUseCase(conversations, feed, deps.clock, replicaId),
-    mergeContacts: new MergeContactsUseCase(contacts, deps.clock),
-    unmergeContacts: new UnmergeContactsUseCase(contacts, deps.clock),
+    mergeContacts,
+    unmergeContacts,
+    supervisorMergeContacts: new SupervisorMergeContactsUseCase(contacts, mergeContacts),
+    supervisorUnmergeContacts: new SupervisorUnmergeContactsUseCase(contacts, unmergeContacts),
+    listContactMerges: new ListContactMergesUseCase(contacts),
   };
 }
 export type ConversationCore = ReturnType<typeof createConversationCore>;

@@ -96,7 +96,9 @@ function customerChangeOf(
   }
   if (event.type === 'message_reacted') {
     const emoji = event.data['emoji'] ?? '';
-    return { messageId, change: { kind: 'reaction', changeId, at, emoji } };
+    // The actor of a customer change is the conversation's contact (ApplyCustomerChangeUseCase).
+    const contactId = event.actor.id;
+    return { messageId, change: { kind: 'reaction', changeId, at, emoji, contactId } };
   }
   return undefined;
 }

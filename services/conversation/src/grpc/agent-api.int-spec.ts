@@ -3,10 +3,13 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { commonV1, conversationV1 } from '@switchboard/contracts';
 import {
+  type ConversationActivityEvent,
   deadLetterTopicOf,
   decodeEnvelope,
   encodeEnvelope,
+  type InboundMessage,
   outboundMessageSchema,
+  threadPartitionKey,
 } from '@switchboard/events';
 import { createKafkaClient, type KafkaClient, type MessageProducer } from '@switchboard/kafka';
 import {
@@ -52,7 +55,14 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
       conversationEvents: context.topic('conversation-events'),
       outboundMessages: context.topic('outbound'),
       deliveryStatus: context.topic('delivery-status'),
+      conversationActivity: context.topic('conversation-activity'),
     };
+    kafka = createKafkaClient({
+      brokers: context.stack.kafkaBrokers.split(','),
+      clientId: 'grpc-test',
+    });
+    // Before the service starts: its activity consumer subscribes to the topic at start-up.
+    await kafka.admin().ensureTopics([{ name: topics.conversationActivity ?? '', partitions: 2 }]);
     const config = conversationEnvSchema.parse({
       KAFKA_BROKERS: context.stack.kafkaBrokers,
       MONGODB_URI: context.stack.mongodbUri,
@@ -81,10 +91,6 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
       timeoutMs: 40_000,
     });
     client = new ConversationTestClient(`127.0.0.1:${grpcPort}`);
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
-      clientId: 'grpc-test',
-    });
     producer = kafka.createProducer();
     supervisor = await signToken({ sub: 'sup-1', tenant: context.tenantId, roles: ['supervisor'] });
     otherTenantSupervisor = await signToken({
@@ -102,6 +108,7 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
       ...topicNamesWithDeadLetters(topics),
       topics.deliveryStatus ?? '',
       deadLetterTopicOf(topics.deliveryStatus ?? ''),
+      topics.conversationActivity ?? '',
     ];
     await kafka
       ?.admin()
@@ -470,14 +477,21 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
     ]);
     const tick = await expectEventually(
       () => {
-        const update = watch.events.find((e) => e.messageAdded?.deliveryStatus === 'delivered');
-        expect(update?.messageAdded?.id).toBe(reply?.id);
+        const update = watch.events.find((e) => e.messageUpdated);
+        expect(update?.messageUpdated).toMatchObject({
+          change: conversationV1.MessageChange.DELIVERY_STATUS,
+          previousDeliveryStatus: 'queued',
+          deliveryStatus: 'delivered',
+          message: { id: reply?.id, deliveryStatus: 'delivered' },
+        });
         return update;
       },
       { timeoutMs: 30_000 },
     );
-    // An update, not an addition: the message was added by an earlier event.
-    expect(Number(tick?.messageAdded?.conversationSequence)).toBeLessThan(
+    // An update, not an addition: the reply was added by an earlier event.
+    expect(tick && payloadOf(tick)).toBe('messageUpdated');
+    expect(watch.events.some((e) => e.messageAdded?.deliveryStatus === 'delivered')).toBe(false);
+    expect(Number(tick?.messageUpdated?.message?.conversationSequence)).toBeLessThan(
       Number(tick?.conversationSequence),
     );
     const { messages } = await client.call<object, conversationV1.ListMessagesResponse>(
@@ -642,4 +656,341 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
     );
     watch.cancel();
   }, 30_000);
+
+  /** The one payload field an event carries (the client shows unset messages as null). */
+  function payloadOf(event: conversationV1.ConversationEvent): string | undefined {
+    const payloads = [
+      'created',
+      'statusChanged',
+      'assigned',
+      'messageAdded',
+      'noteAdded',
+      'tagsChanged',
+      'priorityChanged',
+      'activity',
+      'slaBreached',
+      'messageUpdated',
+    ] as const;
+    return payloads.find((name) => event[name] !== null && event[name] !== undefined);
+  }
+
+  it('sends customer edits, reactions and deletions as message updates, with reactions on the message', async () => {
+    const stamp = Date.now();
+    const original: Partial<InboundMessage> = {
+      channel: 'whatsapp',
+      threadKey: `wa-thread-${stamp}`,
+      externalMessageId: `wamid.original-${stamp}`,
+      sender: { kind: 'phone', value: `+49151${stamp}`, verified: true },
+      text: 'Where is parcel 41?',
+    };
+    const conversation = await customerWrites(original);
+    // Replays this conversation's whole history, then stays live: no race with the changes.
+    const watch = client.watch(
+      { conversationId: conversation.id, resumeAfterSequence: '1' },
+      supervisor,
+    );
+    let offset = 0;
+    const customerChanges = async (overrides: Partial<InboundMessage>) => {
+      offset += 1_000;
+      const change = inboundMessage(context.tenantId, {
+        ...original,
+        externalMessageId: `wamid.change-${stamp}-${offset}`,
+        targetExternalMessageId: original.externalMessageId,
+        receivedAt: new Date(stamp + offset).toISOString(),
+        ...overrides,
+      });
+      await producer.send(topics.inboundMessages, [
+        { key: change.threadKey, value: encode(change) },
+      ]);
+    };
+    await customerChanges({ kind: 'edit', text: 'Where is parcel 42?' });
+    await customerChanges({ kind: 'reaction', reactionEmoji: '👍', text: '' });
+    const updates = () => watch.events.filter((e) => e.messageUpdated);
+    await expectEventually(() => expect(updates()).toHaveLength(2), { timeoutMs: 30_000 });
+    const [edited, reacted] = updates();
+    const messageId = edited?.messageUpdated?.message?.id;
+    expect(edited?.messageUpdated).toMatchObject({
+      change: conversationV1.MessageChange.EDITED,
+      text: 'Where is parcel 42?',
+      changedAt: new Date(stamp + 1_000),
+    });
+    expect(reacted?.messageUpdated).toMatchObject({
+      change: conversationV1.MessageChange.REACTION,
+      reaction: {
+        emoji: '👍',
+        actorKind: conversationV1.ActorKind.CUSTOMER,
+        actorId: conversation.contactId,
+        reactedAt: new Date(stamp + 2_000),
+      },
+      message: { id: messageId },
+    });
+    const { messages } = await client.call<object, conversationV1.ListMessagesResponse>(
+      'listMessages',
+      { conversationId: conversation.id },
+      supervisor,
+    );
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({
+      id: messageId,
+      text: 'Where is parcel 42?',
+      editedAt: new Date(stamp + 1_000),
+      deletedAt: null,
+      reactions: [
+        {
+          emoji: '👍',
+          actorKind: conversationV1.ActorKind.CUSTOMER,
+          actorId: conversation.contactId,
+          reactedAt: new Date(stamp + 2_000),
+        },
+      ],
+    });
+
+    await customerChanges({ kind: 'delete', text: '' });
+    await expectEventually(() => expect(updates()).toHaveLength(3), { timeoutMs: 30_000 });
+    expect(updates()[2]?.messageUpdated).toMatchObject({
+      change: conversationV1.MessageChange.DELETED,
+      message: { id: messageId, text: '', deletedAt: new Date(stamp + 3_000), reactions: [] },
+    });
+    // One addition and three updates: a UI can tell them apart without comparing sequences.
+    expect(watch.events.map(payloadOf)).toEqual([
+      'created',
+      'messageAdded',
+      'messageUpdated',
+      'messageUpdated',
+      'messageUpdated',
+    ]);
+    expect(watch.events.filter((e) => e.messageAdded).map((e) => e.messageAdded?.id)).toEqual([
+      messageId,
+    ]);
+    watch.cancel();
+  }, 60_000);
+
+  it('merges and unmerges contacts for supervisors only, and never two verified identities', async () => {
+    const stamp = Date.now();
+    const grace = await customerWrites({
+      sender: { kind: 'email', value: `grace-${stamp}@example.com`, verified: true },
+    });
+    const visitor = await customerWrites({
+      channel: 'chat',
+      sender: { kind: 'chat_visitor', value: `visitor-${stamp}`, verified: false },
+    });
+    const stranger = await customerWrites({
+      sender: { kind: 'email', value: `stranger-${stamp}@example.com`, verified: true },
+    });
+    const merge = (source: Conversation, target: Conversation, token: string, reason = 'same') =>
+      client.call<object, conversationV1.MergeContactsResponse>(
+        'mergeContacts',
+        { sourceContactId: source.contactId, targetContactId: target.contactId, reason },
+        token,
+      );
+    const unmerge = (mergeId: string, token: string) =>
+      client.call<object, conversationV1.UnmergeContactsResponse>(
+        'unmergeContacts',
+        { mergeId },
+        token,
+      );
+    const listMerges = (contact: Conversation, token: string) =>
+      client.call<object, conversationV1.ListContactMergesResponse>(
+        'listContactMerges',
+        { contactId: contact.contactId },
+        token,
+      );
+    const historyOf = async (contact: Conversation) =>
+      (
+        await client.call<object, conversationV1.GetContactHistoryResponse>(
+          'getContactHistory',
+          { contactId: contact.contactId },
+          supervisor,
+        )
+      ).conversations.map((c) => c.id);
+
+    const agent = await signToken({
+      sub: 'agent-1',
+      tenant: context.tenantId,
+      queues: ['support'],
+    });
+    const system = await signToken({ sub: 'gw', tenant: context.tenantId, roles: ['system'] });
+    const systemSupervisor = await signToken({
+      sub: 'gw',
+      tenant: context.tenantId,
+      roles: ['system', 'supervisor'],
+    });
+    for (const [token, detail] of [
+      [agent, 'only supervisors'],
+      [system, 'system role'],
+      [systemSupervisor, 'system role'],
+    ] as const) {
+      await expectStatus(merge(visitor, grace, token), GrpcStatus.PERMISSION_DENIED, detail);
+      await expectStatus(listMerges(grace, token), GrpcStatus.PERMISSION_DENIED, detail);
+      await expectStatus(unmerge('merge_x', token), GrpcStatus.PERMISSION_DENIED, detail);
+    }
+    await expectStatus(merge(visitor, grace, otherTenantSupervisor), GrpcStatus.NOT_FOUND);
+    await expectStatus(listMerges(grace, otherTenantSupervisor), GrpcStatus.NOT_FOUND);
+
+    await expectStatus(
+      merge(visitor, grace, supervisor, ' '),
+      GrpcStatus.INVALID_ARGUMENT,
+      'reason',
+    );
+    await expectStatus(
+      merge(grace, grace, supervisor),
+      GrpcStatus.INVALID_ARGUMENT,
+      'target_contact_id',
+    );
+    await expectStatus(
+      client.call('mergeContacts', { targetContactId: grace.contactId, reason: 'r' }, supervisor),
+      GrpcStatus.INVALID_ARGUMENT,
+      'source_contact_id',
+    );
+    await expectStatus(unmerge('', supervisor), GrpcStatus.INVALID_ARGUMENT, 'merge_id');
+    await expectStatus(
+      merge(stranger, grace, supervisor),
+      GrpcStatus.FAILED_PRECONDITION,
+      'different verified email; they are never merged',
+    );
+    // Nothing was refused half-way: nobody's history changed.
+    expect(await historyOf(grace)).toEqual([grace.id]);
+    expect(await listMerges(grace, supervisor)).toMatchObject({ merges: [] });
+
+    const { merge: merged } = await merge(visitor, grace, supervisor, 'told us in chat');
+    expect(merged).toMatchObject({
+      sourceContactId: visitor.contactId,
+      targetContactId: grace.contactId,
+      reason: 'told us in chat',
+      mergedBy: 'sup-1',
+      revertedAt: null,
+      movedIdentities: [{ kind: 'chat_visitor', value: `visitor-${stamp}`, verified: false }],
+    });
+    expect(merged?.mergedAt).toBeInstanceOf(Date);
+    const mergeId = merged?.id ?? '';
+    expect(new Set(await historyOf(grace))).toEqual(new Set([grace.id, visitor.id]));
+    await expectStatus(
+      merge(visitor, stranger, supervisor),
+      GrpcStatus.FAILED_PRECONDITION,
+      'merged away',
+    );
+    expect((await listMerges(visitor, supervisor)).merges.map((m) => m.id)).toEqual([mergeId]);
+    expect((await listMerges(grace, supervisor)).merges.map((m) => m.id)).toEqual([mergeId]);
+    await expectStatus(unmerge(mergeId, otherTenantSupervisor), GrpcStatus.NOT_FOUND);
+    await expectStatus(unmerge(mergeId, agent), GrpcStatus.PERMISSION_DENIED);
+
+    // The survivor merged on: the first merge cannot be reverted until the second is.
+    const later = await customerWrites({
+      channel: 'chat',
+      sender: { kind: 'chat_visitor', value: `later-${stamp}`, verified: false },
+    });
+    const { merge: onward } = await merge(grace, later, supervisor, 'one more identity');
+    expect(new Set(await historyOf(later))).toEqual(new Set([later.id, grace.id, visitor.id]));
+    await expectStatus(
+      unmerge(mergeId, supervisor),
+      GrpcStatus.FAILED_PRECONDITION,
+      'unmerge that first',
+    );
+    expect((await unmerge(onward?.id ?? '', supervisor)).merge?.revertedAt).toBeInstanceOf(Date);
+
+    const { merge: reverted } = await unmerge(mergeId, supervisor);
+    expect(reverted).toMatchObject({ id: mergeId, sourceContactId: visitor.contactId });
+    expect(reverted?.revertedAt).toBeInstanceOf(Date);
+    expect(await historyOf(grace)).toEqual([grace.id]);
+    expect(await historyOf(visitor)).toEqual([visitor.id]);
+    // Idempotent: a retried unmerge answers with the same record.
+    expect((await unmerge(mergeId, supervisor)).merge?.revertedAt).toEqual(reverted?.revertedAt);
+    expect((await listMerges(grace, supervisor)).merges.map((m) => m.id)).toEqual([
+      onward?.id,
+      mergeId,
+    ]);
+  }, 90_000);
+
+  it('tells watchers who is active: the assignee and what they read, another agent, the customer', async () => {
+    const visitorId = `visitor-act-${Date.now()}`;
+    const conversation = await customerWrites({
+      channel: 'chat',
+      sender: { kind: 'chat_visitor', value: visitorId, verified: false },
+    });
+    const id = conversation.id;
+    await client.call(
+      'assign',
+      { conversationId: id, assigneeId: 'agent-5', queueId: 'support', reason: 'test' },
+      supervisor,
+    );
+    const assignee = await signToken({ sub: 'agent-5', tenant: context.tenantId });
+    const { messages } = await client.call<object, conversationV1.ListMessagesResponse>(
+      'listMessages',
+      { conversationId: id },
+      supervisor,
+    );
+    const watch = client.watch({ conversationId: id }, supervisor);
+    const activityOf = (actorId: string) =>
+      watch.events.find((e) => e.activity?.actorId === actorId)?.activity;
+    // Live once the first signal gets through (activity is never replayed).
+    await expectEventually(async () => {
+      await client.call(
+        'setActivity',
+        { conversationId: id, kind: conversationV1.ActivityKind.VIEWING },
+        assignee,
+      );
+      expect(activityOf('agent-5')).toBeDefined();
+    });
+    expect(activityOf('agent-5')).toEqual({
+      agentId: 'agent-5',
+      kind: conversationV1.ActivityKind.VIEWING,
+      actorKind: conversationV1.ActorKind.AGENT,
+      actorId: 'agent-5',
+      isAssignee: true,
+      lastReadMessageId: messages[0]?.id,
+    });
+    await client.call(
+      'setActivity',
+      { conversationId: id, kind: conversationV1.ActivityKind.TYPING },
+      supervisor,
+    );
+    await expectEventually(() =>
+      expect(activityOf('sup-1')).toEqual({
+        agentId: 'sup-1',
+        kind: conversationV1.ActivityKind.TYPING,
+        actorKind: conversationV1.ActorKind.AGENT,
+        actorId: 'sup-1',
+        isAssignee: false,
+        lastReadMessageId: '',
+      }),
+    );
+
+    // The customer, as the chat gateway reports them on the activity topic. The service's
+    // consumer starts at the latest offset, so the signal is repeated until it is seen.
+    await expectEventually(
+      async () => {
+        const now = Date.now();
+        const signal: ConversationActivityEvent = {
+          schemaVersion: 1,
+          tenantId: context.tenantId,
+          channel: 'chat',
+          threadKey: conversation.threadKey,
+          actor: { kind: 'customer', id: visitorId, name: '' },
+          isAssignee: false,
+          activity: 'typing',
+          lastReadMessageId: 'msg_agent_reply',
+          occurredAt: new Date(now).toISOString(),
+          expiresAt: new Date(now + 10_000).toISOString(),
+          origin: 'chat-gateway-test',
+        };
+        await producer.send(topics.conversationActivity ?? '', [
+          {
+            key: threadPartitionKey(context.tenantId, 'chat', conversation.threadKey),
+            value: encodeEnvelope(signal),
+          },
+        ]);
+        expect(activityOf(visitorId)).toBeDefined();
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(activityOf(visitorId)).toEqual({
+      agentId: '',
+      kind: conversationV1.ActivityKind.TYPING,
+      actorKind: conversationV1.ActorKind.CUSTOMER,
+      actorId: visitorId,
+      isAssignee: false,
+      lastReadMessageId: 'msg_agent_reply',
+    });
+    watch.cancel();
+  }, 60_000);
 });

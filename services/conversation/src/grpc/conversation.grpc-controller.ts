@@ -27,6 +27,7 @@ import {
   channelFromProto,
   priorityFromProto,
   statusFromProto,
+  toProtoContactMerge,
   toProtoConversation,
   toProtoEvent,
   toProtoMessage,
@@ -200,6 +201,28 @@ export class ConversationGrpcController implements conversationV1.ConversationSe
       new SetActivityCommand(principal, request.conversationId, kind),
     );
     return {};
+  }
+
+  async mergeContacts(request: conversationV1.MergeContactsRequest, metadata?: Metadata) {
+    const principal = await this.principal(metadata);
+    const merge = await this.core.supervisorMergeContacts.execute(principal, {
+      sourceContactId: request.sourceContactId,
+      targetContactId: request.targetContactId,
+      reason: request.reason,
+    });
+    return { merge: toProtoContactMerge(merge) };
+  }
+
+  async unmergeContacts(request: conversationV1.UnmergeContactsRequest, metadata?: Metadata) {
+    const principal = await this.principal(metadata);
+    const merge = await this.core.supervisorUnmergeContacts.execute(principal, request.mergeId);
+    return { merge: toProtoContactMerge(merge) };
+  }
+
+  async listContactMerges(request: conversationV1.ListContactMergesRequest, metadata?: Metadata) {
+    const principal = await this.principal(metadata);
+    const merges = await this.core.listContactMerges.execute(principal, request.contactId);
+    return { merges: merges.map(toProtoContactMerge) };
   }
 
   watchEvents(

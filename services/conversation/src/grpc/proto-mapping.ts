@@ -5,6 +5,7 @@ import type {
   ConversationStatus,
   Priority,
 } from '../conversations/conversation.model';
+import type { ContactMerge } from '../persistence/contact.repository';
 import type { LoggedEvent } from '../persistence/event-log.repository';
 import type { StoredMessage } from '../persistence/message.repository';
 import type { FeedItem } from '../watch/event-feed.hub';
@@ -124,8 +125,38 @@ export function toProtoMessage(message: StoredMessage): conversationV1.Message {
     deliveryStatus: message.deliveryStatus,
     createdAt: message.createdAt,
     conversationSequence: String(message.conversationSeq ?? 0),
+    reactions:
+      message.reaction?.emoji && !message.deletedAt
+        ? [
+            customerReaction(
+              message.reaction.emoji,
+              message.reaction.at,
+              message.reaction.contactId,
+            ),
+          ]
+        : [],
+    editedAt: message.editedAt,
+    deletedAt: message.deletedAt,
   };
 }
+
+function customerReaction(
+  emoji: string,
+  at: Date | undefined,
+  contactId: string | undefined,
+): conversationV1.Reaction {
+  return {
+    emoji,
+    actorKind: conversationV1.ActorKind.CUSTOMER,
+    actorId: contactId ?? '',
+    reactedAt: at,
+  };
+}
+
+const ACTORS = {
+  agent: conversationV1.ActorKind.AGENT,
+  customer: conversationV1.ActorKind.CUSTOMER,
+} as const;
 
 const ACTIVITIES = {
   viewing: conversationV1.ActivityKind.VIEWING,
@@ -152,10 +183,14 @@ export function toProtoEvent(
         item.occurredAt,
         0,
       ),
-      // The proto has no actor kind yet: an empty agent id is the customer (typing in the chat).
       activity: {
+        // Kept for clients older than `actor_kind`: empty when the customer is the actor.
         agentId: item.actor.kind === 'agent' ? item.actor.id : '',
         kind: ACTIVITIES[item.activity],
+        actorKind: ACTORS[item.actor.kind],
+        actorId: item.actor.id,
+        isAssignee: item.actor.kind === 'agent' && item.isAssignee,
+        lastReadMessageId: item.lastReadMessageId ?? '',
       },
     };
   }
@@ -206,11 +241,7 @@ export function toProtoEvent(
     case 'message_edited':
     case 'message_deleted':
     case 'message_reacted':
-      // The proto has no payloads of their own for these yet: the message comes again as it is
-      // now (new `delivery_status`, edited text, emptied when deleted; reactions are not in the
-      // proto). Its `conversation_sequence` (the event that added it) is lower than this event's,
-      // which tells an update from an addition; UIs upsert messages by id.
-      return { ...base, messageAdded: message ? toProtoMessage(message) : undefined };
+      return { ...base, messageUpdated: toProtoMessageUpdate(event, event.type, message) };
     case 'sla_breached':
       return {
         ...base,
@@ -220,4 +251,76 @@ export function toProtoEvent(
         },
       };
   }
+}
+
+type MessageUpdateType = Extract<
+  LoggedEvent['type'],
+  'message_status_changed' | 'message_edited' | 'message_deleted' | 'message_reacted'
+>;
+
+const MESSAGE_CHANGES: Record<MessageUpdateType, conversationV1.MessageChange> = {
+  message_status_changed: conversationV1.MessageChange.DELIVERY_STATUS,
+  message_edited: conversationV1.MessageChange.EDITED,
+  message_deleted: conversationV1.MessageChange.DELETED,
+  message_reacted: conversationV1.MessageChange.REACTION,
+};
+
+/**
+ * What the event changed comes from the event's own data, so a replay shows each step (ticks
+ * in order, every edit); the message itself is as it is now.
+ */
+function toProtoMessageUpdate(
+  event: LoggedEvent,
+  type: MessageUpdateType,
+  message: StoredMessage | undefined,
+): conversationV1.MessageUpdated {
+  const data = event.data;
+  const changedAt = data['changedAt'] ? new Date(data['changedAt']) : event.occurredAt;
+  const update: conversationV1.MessageUpdated = {
+    message: message ? toProtoMessage(message) : undefined,
+    change: MESSAGE_CHANGES[type],
+    changedAt,
+    previousDeliveryStatus: '',
+    deliveryStatus: '',
+    deliveryErrorCode: '',
+    deliveryErrorMessage: '',
+    text: '',
+  };
+  switch (type) {
+    case 'message_status_changed':
+      return {
+        ...update,
+        changedAt: event.occurredAt,
+        previousDeliveryStatus: data['previousStatus'] ?? '',
+        deliveryStatus: data['status'] ?? '',
+        deliveryErrorCode: data['errorCode'] ?? '',
+        deliveryErrorMessage: data['errorMessage'] ?? '',
+      };
+    case 'message_edited':
+      return { ...update, text: data['text'] ?? '' };
+    case 'message_deleted':
+      return update;
+    case 'message_reacted':
+      return {
+        ...update,
+        reaction: customerReaction(data['emoji'] ?? '', changedAt, event.actor.id),
+      };
+  }
+}
+
+export function toProtoContactMerge(merge: ContactMerge): conversationV1.ContactMerge {
+  return {
+    id: merge.id,
+    sourceContactId: merge.mergedId,
+    targetContactId: merge.survivorId,
+    reason: merge.reason,
+    mergedBy: merge.actorId,
+    mergedAt: merge.mergedAt,
+    revertedAt: merge.revertedAt,
+    movedIdentities: merge.movedIdentities.map((identity) => ({
+      kind: identity.kind,
+      value: identity.value,
+      verified: identity.verified,
+    })),
+  };
 }

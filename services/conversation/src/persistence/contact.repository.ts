@@ -55,6 +55,8 @@ export interface ContactRepository {
   setMergedInto(tenant: TenantId, contactId: string, survivorId: string | undefined): Promise<void>;
   recordMerge(merge: ContactMerge): Promise<void>;
   findMerge(tenant: TenantId, id: string): Promise<ContactMerge | undefined>;
+  /** Merges the contact took part in, as survivor or as the merged one; newest first. */
+  listMerges(tenant: TenantId, contactId: string): Promise<ContactMerge[]>;
   markMergeReverted(tenant: TenantId, id: string, at: Date): Promise<boolean>;
   /** The contact and every contact merged into it (transitively). */
   mergedFamily(tenant: TenantId, contactId: string): Promise<string[]>;
@@ -83,6 +85,16 @@ const toIdentity = (doc: IdentityDocument): ContactIdentity => ({
   verified: doc.verified,
   contactId: doc.contactId,
 });
+
+type MergeDocument = Omit<ContactMerge, 'id' | 'tenantId'> & {
+  _id: string;
+  revertedAt?: Date | null;
+};
+
+function toMerge(tenant: TenantId, doc: MergeDocument): ContactMerge {
+  const { _id, revertedAt, ...rest } = doc;
+  return { ...rest, id: _id, tenantId: tenant, revertedAt: revertedAt ?? undefined };
+}
 
 export class MongoContactRepository implements ContactRepository {
   constructor(private readonly models: ConversationModels) {}
@@ -219,11 +231,19 @@ export class MongoContactRepository implements ContactRepository {
   async findMerge(tenant: TenantId, id: string): Promise<ContactMerge | undefined> {
     const doc = await this.models.contactMerges
       .findOne({ _id: id, tenantId: tenant })
-      .lean<Omit<ContactMerge, 'id' | 'tenantId'> & { _id: string; revertedAt?: Date | null }>()
+      .lean<MergeDocument>()
       .exec();
-    if (!doc) return undefined;
-    const { _id, revertedAt, ...rest } = doc;
-    return { ...rest, id: _id, tenantId: tenant, revertedAt: revertedAt ?? undefined };
+    return doc ? toMerge(tenant, doc) : undefined;
+  }
+
+  async listMerges(tenant: TenantId, contactId: string): Promise<ContactMerge[]> {
+    const docs = await this.models.contactMerges
+      .find({ tenantId: tenant, $or: [{ survivorId: contactId }, { mergedId: contactId }] })
+      .sort({ mergedAt: -1, _id: 1 })
+      .limit(1_000)
+      .lean<MergeDocument[]>()
+      .exec();
+    return docs.map((doc) => toMerge(tenant, doc));
   }
 
   async markMergeReverted(tenant: TenantId, id: string, at: Date): Promise<boolean> {

@@ -153,6 +153,7 @@ export const contactMergeSchema = new Schema(
   { versionKey: false },
 );
 contactMergeSchema.index({ tenantId: 1, mergedId: 1 });
+contactMergeSchema.index({ tenantId: 1, survivorId: 1 });
 
 export function conversationModels(connection: Connection) {
   return {

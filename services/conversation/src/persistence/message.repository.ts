@@ -47,8 +47,11 @@ export interface StoredMessage {
   editedAt?: Date;
   /** Set when the customer deleted it; its content is gone then. */
   deletedAt?: Date;
-  /** The customer's reaction; absent or `emoji: ""` when there is none. */
-  reaction?: { emoji: string; at: Date };
+  /**
+   * The customer's reaction; absent or `emoji: ""` when there is none. `contactId` is who reacted
+   * (unset on reactions stored before it was recorded).
+   */
+  reaction?: { emoji: string; at: Date; contactId?: string };
   /** Ids of the customer changes applied to it (redeliveries are recognised by them). */
   appliedChanges?: string[];
 }
@@ -57,7 +60,7 @@ export interface StoredMessage {
 export type CustomerChange =
   | { kind: 'edit'; changeId: string; at: Date; text: string }
   | { kind: 'delete'; changeId: string; at: Date }
-  | { kind: 'reaction'; changeId: string; at: Date; emoji: string };
+  | { kind: 'reaction'; changeId: string; at: Date; emoji: string; contactId: string };
 
 /** A delivery status to record, only over one of the states in `replaces`. */
 export interface DeliveryStatusUpdate {
@@ -215,7 +218,9 @@ export class MongoMessageRepository implements MessageRepository {
             ...notDeleted,
             $or: [{ reaction: null }, { 'reaction.at': { $lt: change.at } }],
           },
-          { $set: { reaction: { emoji: change.emoji, at: change.at } } },
+          {
+            $set: { reaction: { emoji: change.emoji, at: change.at, contactId: change.contactId } },
+          },
         );
         break;
     }

@@ -175,7 +175,9 @@ describe('activity across replicas and from gateways (real Kafka and MongoDB wir
         expect(typed).toMatchObject({
           conversationId,
           actor: { kind: 'agent', id: 'agent-7' },
+          isAssignee: true,
           activity: 'typing',
+          lastReadMessageId: ingested.messageId,
           snapshot: { assigneeId: 'agent-7' },
         });
         return typed;
@@ -190,7 +192,9 @@ describe('activity across replicas and from gateways (real Kafka and MongoDB wir
     await expectEventually(() =>
       expect(onA.some((item) => item.activity === 'viewing')).toBe(true),
     );
-    expect(onA.filter((item) => item.actor.kind === 'agent')).toHaveLength(1);
+    const typedOnA = onA.filter((item) => item.actor.kind === 'agent');
+    expect(typedOnA).toHaveLength(1);
+    expect(typedOnA[0]).toMatchObject({ isAssignee: true, lastReadMessageId: ingested.messageId });
 
     // What the gateways read: the assignee has seen the customer's message.
     await expectEventually(() => {
@@ -261,6 +265,7 @@ describe('activity across replicas and from gateways (real Kafka and MongoDB wir
     expect(typing).toMatchObject({
       conversationId,
       actor: { kind: 'customer', id: 'visitor-1' },
+      isAssignee: false,
       activity: 'typing',
     });
   }, 90_000);

@@ -111,6 +111,7 @@ describe('EventFeedHub', () => {
       kind: 'activity',
       conversationId: 'mine',
       actor: { kind: 'agent', id: 'a2' },
+      isAssignee: false,
       activity: 'typing',
       occurredAt: new Date(),
       snapshot: event(1).snapshot,

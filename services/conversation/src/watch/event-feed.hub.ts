@@ -11,7 +11,11 @@ export type FeedItem =
       conversationId: string;
       /** An agent (from SetActivity on any replica) or the customer (from their gateway). */
       actor: { kind: 'agent' | 'customer'; id: string };
+      /** Agents only: whether the agent is the conversation's assignee. */
+      isAssignee: boolean;
       activity: 'viewing' | 'typing' | 'idle';
+      /** The newest message the actor has seen, when known. */
+      lastReadMessageId?: string;
       occurredAt: Date;
       snapshot: ConversationSnapshot;
     };

@@ -44,7 +44,9 @@ export class RelayActivityUseCase {
       kind: 'activity',
       conversationId: conversation.id,
       actor: { kind: event.actor.kind, id: event.actor.id },
+      isAssignee: event.actor.kind === 'agent' && event.isAssignee,
       activity: event.activity,
+      lastReadMessageId: event.lastReadMessageId,
       occurredAt: new Date(event.occurredAt),
       snapshot: snapshotOf(conversation),
     });

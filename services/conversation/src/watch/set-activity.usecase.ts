@@ -55,16 +55,6 @@ export class SetActivityUseCase {
     );
     const activity = command.activity ?? 'idle';
     const now = this.clock.now();
-    this.hub.broadcastActivity(tenant, {
-      kind: 'activity',
-      conversationId: conversation.id,
-      actor: { kind: 'agent', id: principal.agentId },
-      activity,
-      occurredAt: now,
-      snapshot: snapshotOfVisible(conversation),
-    });
-    if (!this.sharing) return;
-
     const isAssignee = conversation.assigneeId === principal.agentId;
     // The assignee viewing or typing has seen the customer's latest message: the gateway may
     // show it as read. Its id derives from its external id, so no message lookup is needed.
@@ -73,6 +63,18 @@ export class SetActivityUseCase {
       isAssignee && activity !== 'idle' && newestInbound !== undefined
         ? inboundMessageIdOf(tenant, conversation.channel, newestInbound)
         : undefined;
+    this.hub.broadcastActivity(tenant, {
+      kind: 'activity',
+      conversationId: conversation.id,
+      actor: { kind: 'agent', id: principal.agentId },
+      isAssignee,
+      activity,
+      lastReadMessageId,
+      occurredAt: now,
+      snapshot: snapshotOfVisible(conversation),
+    });
+    if (!this.sharing) return;
+
     try {
       await this.sharing.publisher.publish({
         schemaVersion: 1,

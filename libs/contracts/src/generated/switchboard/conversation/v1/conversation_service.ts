@@ -43,6 +43,14 @@ export enum MessageDirection {
   UNRECOGNIZED = -1,
 }
 
+/** Who did something on a conversation. */
+export enum ActorKind {
+  UNSPECIFIED = 0,
+  AGENT = 1,
+  CUSTOMER = 2,
+  UNRECOGNIZED = -1,
+}
+
 /** What an agent is doing on a conversation right now. */
 export enum ActivityKind {
   UNSPECIFIED = 0,
@@ -50,6 +58,20 @@ export enum ActivityKind {
   TYPING = 2,
   /** IDLE - The agent left the conversation. */
   IDLE = 3,
+  UNRECOGNIZED = -1,
+}
+
+/** What changed about a message. */
+export enum MessageChange {
+  UNSPECIFIED = 0,
+  /** DELIVERY_STATUS - The channel reported a new delivery status (ticks) of an agent's reply. */
+  DELIVERY_STATUS = 1,
+  /** EDITED - The customer edited their message. */
+  EDITED = 2,
+  /** DELETED - The customer deleted their message. */
+  DELETED = 3,
+  /** REACTION - The customer reacted to a message, or removed their reaction. */
+  REACTION = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -127,6 +149,23 @@ export interface Message {
     | undefined;
   /** The conversation event that added the message. */
   conversationSequence: string;
+  /** Reactions on the message, oldest first (today at most the customer's latest). */
+  reactions: Reaction[];
+  /** Set when the customer edited the message (its latest edit). */
+  editedAt?:
+    | Date
+    | undefined;
+  /** Set when the customer deleted the message; its text, HTML and attachments are gone then. */
+  deletedAt?: Date | undefined;
+}
+
+/** An emoji reaction to a message. */
+export interface Reaction {
+  emoji: string;
+  actorKind: ActorKind;
+  /** The agent id, or the contact id for the customer. */
+  actorId: string;
+  reactedAt?: Date | undefined;
 }
 
 export interface GetConversationRequest {
@@ -325,7 +364,11 @@ export interface ConversationEvent {
     | undefined;
   /** Ephemeral (sequence 0): never replayed. */
   activity?: AgentActivity | undefined;
-  slaBreached?: SlaBreached | undefined;
+  slaBreached?:
+    | SlaBreached
+    | undefined;
+  /** A message added earlier changed: delivery status, edit, deletion or reaction. */
+  messageUpdated?: MessageUpdated | undefined;
 }
 
 export interface TagsChanged {
@@ -336,9 +379,48 @@ export interface PriorityChanged {
   priority: Priority;
 }
 
+/** Someone viewing, typing on or leaving a conversation: an agent or the customer. */
 export interface AgentActivity {
+  /** The agent's id; empty when the customer is the actor (see `actor_kind`). */
   agentId: string;
   kind: ActivityKind;
+  actorKind: ActorKind;
+  /**
+   * The agent's id, or the customer's id on their channel as their gateway knows it (e.g. the
+   * chat visitor id).
+   */
+  actorId: string;
+  /** Agents only: whether the agent is the conversation's assignee. */
+  isAssignee: boolean;
+  /**
+   * The newest message the actor has seen, when known (the assignee viewing or typing has seen
+   * the customer's latest message); empty otherwise.
+   */
+  lastReadMessageId: string;
+}
+
+/**
+ * A message added earlier changed. The fields other than `message` say what it became with this
+ * event; `message` is the message as it is when the event is sent, which on a replay may already
+ * include later changes. UIs upsert messages by id.
+ */
+export interface MessageUpdated {
+  message?: Message | undefined;
+  change: MessageChange;
+  /** When the channel reported the change. */
+  changedAt?:
+    | Date
+    | undefined;
+  /** DELIVERY_STATUS: the status announced before and the new one. */
+  previousDeliveryStatus: string;
+  deliveryStatus: string;
+  /** DELIVERY_STATUS to "failed" or "bounced": why, when the channel said. */
+  deliveryErrorCode: string;
+  deliveryErrorMessage: string;
+  /** EDITED: the new text. */
+  text: string;
+  /** REACTION: the reaction; its emoji is empty when the reaction was removed. */
+  reaction?: Reaction | undefined;
 }
 
 export interface SlaBreached {
@@ -362,6 +444,63 @@ export interface ConversationAssigned {
   assigneeId: string;
   /** Why the router chose this queue and agent, for display to supervisors. */
   reason: string;
+}
+
+export interface MergeContactsRequest {
+  /** The contact merged away. Required. */
+  sourceContactId: string;
+  /** The contact that remains. Required, different from the source. */
+  targetContactId: string;
+  /** Why, kept with the merge record. Required. */
+  reason: string;
+}
+
+export interface MergeContactsResponse {
+  merge?: ContactMerge | undefined;
+}
+
+export interface UnmergeContactsRequest {
+  mergeId: string;
+}
+
+export interface UnmergeContactsResponse {
+  merge?: ContactMerge | undefined;
+}
+
+export interface ListContactMergesRequest {
+  contactId: string;
+}
+
+export interface ListContactMergesResponse {
+  merges: ContactMerge[];
+}
+
+/** A recorded merge of two contacts. */
+export interface ContactMerge {
+  id: string;
+  sourceContactId: string;
+  targetContactId: string;
+  reason: string;
+  /** The supervisor who merged. */
+  mergedBy: string;
+  mergedAt?:
+    | Date
+    | undefined;
+  /** Set once the merge was reverted. */
+  revertedAt?:
+    | Date
+    | undefined;
+  /** The identities that moved to the target (and back on unmerge). */
+  movedIdentities: ContactIdentity[];
+}
+
+/** One way of reaching a contact on a channel. */
+export interface ContactIdentity {
+  /** "email", "chat_visitor", "platform_user" or "phone". */
+  kind: string;
+  value: string;
+  /** Proven by the channel (e.g. a DKIM-aligned sender, a signed-in chat visitor). */
+  verified: boolean;
 }
 
 export const SWITCHBOARD_CONVERSATION_V1_PACKAGE_NAME = "switchboard.conversation.v1";
@@ -802,6 +941,7 @@ function createBaseMessage(): Message {
     externalId: "",
     deliveryStatus: "",
     conversationSequence: "0",
+    reactions: [],
   };
 }
 
@@ -839,6 +979,15 @@ export const Message: MessageFns<Message> = {
     }
     if (message.conversationSequence !== "0") {
       writer.uint32(88).int64(message.conversationSequence);
+    }
+    for (const v of message.reactions) {
+      Reaction.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.editedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.editedAt), writer.uint32(106).fork()).join();
+    }
+    if (message.deletedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.deletedAt), writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -942,6 +1091,109 @@ export const Message: MessageFns<Message> = {
             }
 
             message.conversationSequence = reader.int64().toString();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.reactions.push(Reaction.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.editedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.deletedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseReaction(): Reaction {
+  return { emoji: "", actorKind: 0, actorId: "" };
+}
+
+export const Reaction: MessageFns<Reaction> = {
+  encode(message: Reaction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.emoji !== "") {
+      writer.uint32(10).string(message.emoji);
+    }
+    if (message.actorKind !== 0) {
+      writer.uint32(16).int32(message.actorKind);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(26).string(message.actorId);
+    }
+    if (message.reactedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.reactedAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reaction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReaction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.emoji = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.actorKind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reactedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -2630,6 +2882,9 @@ export const ConversationEvent: MessageFns<ConversationEvent> = {
     if (message.slaBreached !== undefined) {
       SlaBreached.encode(message.slaBreached, writer.uint32(146).fork()).join();
     }
+    if (message.messageUpdated !== undefined) {
+      MessageUpdated.encode(message.messageUpdated, writer.uint32(154).fork()).join();
+    }
     return writer;
   },
 
@@ -2758,6 +3013,14 @@ export const ConversationEvent: MessageFns<ConversationEvent> = {
             message.slaBreached = SlaBreached.decode(reader, reader.uint32());
             continue;
           }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.messageUpdated = MessageUpdated.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2864,7 +3127,7 @@ export const PriorityChanged: MessageFns<PriorityChanged> = {
 };
 
 function createBaseAgentActivity(): AgentActivity {
-  return { agentId: "", kind: 0 };
+  return { agentId: "", kind: 0, actorKind: 0, actorId: "", isAssignee: false, lastReadMessageId: "" };
 }
 
 export const AgentActivity: MessageFns<AgentActivity> = {
@@ -2874,6 +3137,18 @@ export const AgentActivity: MessageFns<AgentActivity> = {
     }
     if (message.kind !== 0) {
       writer.uint32(16).int32(message.kind);
+    }
+    if (message.actorKind !== 0) {
+      writer.uint32(24).int32(message.actorKind);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(34).string(message.actorId);
+    }
+    if (message.isAssignee !== false) {
+      writer.uint32(40).bool(message.isAssignee);
+    }
+    if (message.lastReadMessageId !== "") {
+      writer.uint32(50).string(message.lastReadMessageId);
     }
     return writer;
   },
@@ -2905,6 +3180,179 @@ export const AgentActivity: MessageFns<AgentActivity> = {
             }
 
             message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.actorKind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isAssignee = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastReadMessageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseMessageUpdated(): MessageUpdated {
+  return {
+    change: 0,
+    previousDeliveryStatus: "",
+    deliveryStatus: "",
+    deliveryErrorCode: "",
+    deliveryErrorMessage: "",
+    text: "",
+  };
+}
+
+export const MessageUpdated: MessageFns<MessageUpdated> = {
+  encode(message: MessageUpdated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    if (message.change !== 0) {
+      writer.uint32(16).int32(message.change);
+    }
+    if (message.changedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.changedAt), writer.uint32(26).fork()).join();
+    }
+    if (message.previousDeliveryStatus !== "") {
+      writer.uint32(34).string(message.previousDeliveryStatus);
+    }
+    if (message.deliveryStatus !== "") {
+      writer.uint32(42).string(message.deliveryStatus);
+    }
+    if (message.deliveryErrorCode !== "") {
+      writer.uint32(50).string(message.deliveryErrorCode);
+    }
+    if (message.deliveryErrorMessage !== "") {
+      writer.uint32(58).string(message.deliveryErrorMessage);
+    }
+    if (message.text !== "") {
+      writer.uint32(66).string(message.text);
+    }
+    if (message.reaction !== undefined) {
+      Reaction.encode(message.reaction, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageUpdated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageUpdated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.change = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.changedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.previousDeliveryStatus = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.deliveryStatus = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.deliveryErrorCode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.deliveryErrorMessage = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reaction = Reaction.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -3137,6 +3585,495 @@ export const ConversationAssigned: MessageFns<ConversationAssigned> = {
   },
 };
 
+function createBaseMergeContactsRequest(): MergeContactsRequest {
+  return { sourceContactId: "", targetContactId: "", reason: "" };
+}
+
+export const MergeContactsRequest: MessageFns<MergeContactsRequest> = {
+  encode(message: MergeContactsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sourceContactId !== "") {
+      writer.uint32(10).string(message.sourceContactId);
+    }
+    if (message.targetContactId !== "") {
+      writer.uint32(18).string(message.targetContactId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeContactsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeContactsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sourceContactId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.targetContactId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseMergeContactsResponse(): MergeContactsResponse {
+  return {};
+}
+
+export const MergeContactsResponse: MessageFns<MergeContactsResponse> = {
+  encode(message: MergeContactsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merge !== undefined) {
+      ContactMerge.encode(message.merge, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeContactsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeContactsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merge = ContactMerge.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUnmergeContactsRequest(): UnmergeContactsRequest {
+  return { mergeId: "" };
+}
+
+export const UnmergeContactsRequest: MessageFns<UnmergeContactsRequest> = {
+  encode(message: UnmergeContactsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mergeId !== "") {
+      writer.uint32(10).string(message.mergeId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnmergeContactsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnmergeContactsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mergeId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseUnmergeContactsResponse(): UnmergeContactsResponse {
+  return {};
+}
+
+export const UnmergeContactsResponse: MessageFns<UnmergeContactsResponse> = {
+  encode(message: UnmergeContactsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.merge !== undefined) {
+      ContactMerge.encode(message.merge, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnmergeContactsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnmergeContactsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merge = ContactMerge.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListContactMergesRequest(): ListContactMergesRequest {
+  return { contactId: "" };
+}
+
+export const ListContactMergesRequest: MessageFns<ListContactMergesRequest> = {
+  encode(message: ListContactMergesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contactId !== "") {
+      writer.uint32(10).string(message.contactId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListContactMergesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListContactMergesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contactId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseListContactMergesResponse(): ListContactMergesResponse {
+  return { merges: [] };
+}
+
+export const ListContactMergesResponse: MessageFns<ListContactMergesResponse> = {
+  encode(message: ListContactMergesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.merges) {
+      ContactMerge.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListContactMergesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListContactMergesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.merges.push(ContactMerge.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseContactMerge(): ContactMerge {
+  return { id: "", sourceContactId: "", targetContactId: "", reason: "", mergedBy: "", movedIdentities: [] };
+}
+
+export const ContactMerge: MessageFns<ContactMerge> = {
+  encode(message: ContactMerge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.sourceContactId !== "") {
+      writer.uint32(18).string(message.sourceContactId);
+    }
+    if (message.targetContactId !== "") {
+      writer.uint32(26).string(message.targetContactId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.mergedBy !== "") {
+      writer.uint32(42).string(message.mergedBy);
+    }
+    if (message.mergedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.mergedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.revertedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revertedAt), writer.uint32(58).fork()).join();
+    }
+    for (const v of message.movedIdentities) {
+      ContactIdentity.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContactMerge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContactMerge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sourceContactId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.targetContactId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.mergedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.mergedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.revertedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.movedIdentities.push(ContactIdentity.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseContactIdentity(): ContactIdentity {
+  return { kind: "", value: "", verified: false };
+}
+
+export const ContactIdentity: MessageFns<ContactIdentity> = {
+  encode(message: ContactIdentity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    if (message.verified !== false) {
+      writer.uint32(24).bool(message.verified);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ContactIdentity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseContactIdentity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.verified = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 /**
  * Reads and live updates of conversations.
  *
@@ -3201,6 +4138,29 @@ export interface ConversationServiceClient {
   /** Tells the other watchers that the caller is viewing or typing (ephemeral, not logged). */
 
   setActivity(request: SetActivityRequest, metadata?: Metadata): Observable<SetActivityResponse>;
+
+  /**
+   * Supervisors only: merges the source contact into the target (the same person writing from
+   * several identities). The source's identities move to the target and its conversations show
+   * up in the target's history. FAILED_PRECONDITION when both hold a different verified
+   * identifier of the same kind (different people) or either was merged away already.
+   */
+
+  mergeContacts(request: MergeContactsRequest, metadata?: Metadata): Observable<MergeContactsResponse>;
+
+  /**
+   * Supervisors only: reverts a merge; the moved identities go back to the source contact.
+   * Idempotent: unmerging a reverted merge returns it unchanged.
+   */
+
+  unmergeContacts(request: UnmergeContactsRequest, metadata?: Metadata): Observable<UnmergeContactsResponse>;
+
+  /**
+   * Supervisors only: the merges a contact took part in (as source or target), newest first,
+   * reverted ones included.
+   */
+
+  listContactMerges(request: ListContactMergesRequest, metadata?: Metadata): Observable<ListContactMergesResponse>;
 }
 
 /**
@@ -3306,6 +4266,38 @@ export interface ConversationServiceController {
     request: SetActivityRequest,
     metadata?: Metadata,
   ): Promise<SetActivityResponse> | Observable<SetActivityResponse> | SetActivityResponse;
+
+  /**
+   * Supervisors only: merges the source contact into the target (the same person writing from
+   * several identities). The source's identities move to the target and its conversations show
+   * up in the target's history. FAILED_PRECONDITION when both hold a different verified
+   * identifier of the same kind (different people) or either was merged away already.
+   */
+
+  mergeContacts(
+    request: MergeContactsRequest,
+    metadata?: Metadata,
+  ): Promise<MergeContactsResponse> | Observable<MergeContactsResponse> | MergeContactsResponse;
+
+  /**
+   * Supervisors only: reverts a merge; the moved identities go back to the source contact.
+   * Idempotent: unmerging a reverted merge returns it unchanged.
+   */
+
+  unmergeContacts(
+    request: UnmergeContactsRequest,
+    metadata?: Metadata,
+  ): Promise<UnmergeContactsResponse> | Observable<UnmergeContactsResponse> | UnmergeContactsResponse;
+
+  /**
+   * Supervisors only: the merges a contact took part in (as source or target), newest first,
+   * reverted ones included.
+   */
+
+  listContactMerges(
+    request: ListContactMergesRequest,
+    metadata?: Metadata,
+  ): Promise<ListContactMergesResponse> | Observable<ListContactMergesResponse> | ListContactMergesResponse;
 }
 
 export function ConversationServiceControllerMethods() {
@@ -3325,6 +4317,9 @@ export function ConversationServiceControllerMethods() {
       "reopen",
       "snooze",
       "setActivity",
+      "mergeContacts",
+      "unmergeContacts",
+      "listContactMerges",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
@@ -3501,6 +4496,52 @@ export const ConversationServiceService = {
     responseSerialize: (value: SetActivityResponse): Buffer => Buffer.from(SetActivityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetActivityResponse => SetActivityResponse.decode(value),
   },
+  /**
+   * Supervisors only: merges the source contact into the target (the same person writing from
+   * several identities). The source's identities move to the target and its conversations show
+   * up in the target's history. FAILED_PRECONDITION when both hold a different verified
+   * identifier of the same kind (different people) or either was merged away already.
+   */
+  mergeContacts: {
+    path: "/switchboard.conversation.v1.ConversationService/MergeContacts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MergeContactsRequest): Buffer => Buffer.from(MergeContactsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MergeContactsRequest => MergeContactsRequest.decode(value),
+    responseSerialize: (value: MergeContactsResponse): Buffer =>
+      Buffer.from(MergeContactsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MergeContactsResponse => MergeContactsResponse.decode(value),
+  },
+  /**
+   * Supervisors only: reverts a merge; the moved identities go back to the source contact.
+   * Idempotent: unmerging a reverted merge returns it unchanged.
+   */
+  unmergeContacts: {
+    path: "/switchboard.conversation.v1.ConversationService/UnmergeContacts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnmergeContactsRequest): Buffer =>
+      Buffer.from(UnmergeContactsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnmergeContactsRequest => UnmergeContactsRequest.decode(value),
+    responseSerialize: (value: UnmergeContactsResponse): Buffer =>
+      Buffer.from(UnmergeContactsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnmergeContactsResponse => UnmergeContactsResponse.decode(value),
+  },
+  /**
+   * Supervisors only: the merges a contact took part in (as source or target), newest first,
+   * reverted ones included.
+   */
+  listContactMerges: {
+    path: "/switchboard.conversation.v1.ConversationService/ListContactMerges" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListContactMergesRequest): Buffer =>
+      Buffer.from(ListContactMergesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListContactMergesRequest => ListContactMergesRequest.decode(value),
+    responseSerialize: (value: ListContactMergesResponse): Buffer =>
+      Buffer.from(ListContactMergesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListContactMergesResponse => ListContactMergesResponse.decode(value),
+  },
 } as const;
 
 export interface ConversationServiceServer extends UntypedServiceImplementation {
@@ -3535,6 +4576,23 @@ export interface ConversationServiceServer extends UntypedServiceImplementation 
   snooze: handleUnaryCall<SnoozeRequest, SnoozeResponse>;
   /** Tells the other watchers that the caller is viewing or typing (ephemeral, not logged). */
   setActivity: handleUnaryCall<SetActivityRequest, SetActivityResponse>;
+  /**
+   * Supervisors only: merges the source contact into the target (the same person writing from
+   * several identities). The source's identities move to the target and its conversations show
+   * up in the target's history. FAILED_PRECONDITION when both hold a different verified
+   * identifier of the same kind (different people) or either was merged away already.
+   */
+  mergeContacts: handleUnaryCall<MergeContactsRequest, MergeContactsResponse>;
+  /**
+   * Supervisors only: reverts a merge; the moved identities go back to the source contact.
+   * Idempotent: unmerging a reverted merge returns it unchanged.
+   */
+  unmergeContacts: handleUnaryCall<UnmergeContactsRequest, UnmergeContactsResponse>;
+  /**
+   * Supervisors only: the merges a contact took part in (as source or target), newest first,
+   * reverted ones included.
+   */
+  listContactMerges: handleUnaryCall<ListContactMergesRequest, ListContactMergesResponse>;
 }
 
 function toTimestamp(date: Date): Timestamp {
