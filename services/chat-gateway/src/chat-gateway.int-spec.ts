@@ -9,14 +9,8 @@ import {
   type InboundMessage,
   inboundMessageSchema,
   type OutboundMessage,
-  topicSpecsFor,
 } from '@switchboard/events';
-import {
-  createKafkaClient,
-  type KafkaClient,
-  type MessageConsumer,
-  type MessageProducer,
-} from '@switchboard/kafka';
+import type { MessageProducer } from '@switchboard/kafka';
 import {
   createTestContext,
   expectEventually,
@@ -26,11 +20,11 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from './app.module';
 import type { ChatGatewayWiring } from './chat-gateway.wiring';
+import { type ChatKafkaKit, startChatKafkaKit } from './chat-kafka-kit.test-helper';
 import { chatGatewayEnvSchema, type ChatGatewayConfig } from './config/chat-gateway.config';
 import { parseChatTenants } from './config/chat-tenants.config';
 import { OutboundMessageConsumer } from './outbound/outbound-message.consumer';
 import { signUserId } from './sessions/identity-verification.util';
-import { systemClock } from './shared/clock';
 
 /**
  * Two gateway replicas in-process on the real Kafka and Redis of the local stack (they share
@@ -82,9 +76,8 @@ class Visitor {
 
 describe('chat gateway on the real stack', () => {
   let context: TestContext;
-  let kafka: KafkaClient;
+  let kit: ChatKafkaKit | undefined;
   let producer: MessageProducer;
-  let observer: MessageConsumer;
   let wiring: ChatGatewayWiring;
   let replicaA: INestApplication;
   let replicaB: INestApplication;
@@ -111,53 +104,23 @@ tenants:
 
   beforeAll(async () => {
     context = createTestContext('chat gateway');
-    wiring = {
-      topics: {
-        inboundMessages: context.topic('inbound'),
-        outboundMessages: context.topic('outbound'),
-        deliveryStatus: context.topic('status'),
-        conversationActivity: context.topic('activity'),
-        conversationEvents: context.topic('conversation-events'),
-      },
-      consumerGroupId: `${context.topicPrefix}chat-gateway`,
-      consumerTuning: {
-        fromBeginning: true,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 500,
-        maxWaitTimeMs: 200,
-        retryBackoffMs: 50,
-      },
-      clock: systemClock,
-    };
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
+    kit = await startChatKafkaKit(context, {
       clientId: 'chat-gateway-test',
-    });
-    await kafka
-      .admin()
-      .ensureTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }),
-      );
-    producer = kafka.createProducer();
-    observer = kafka.createConsumer({
-      groupId: `${context.topicPrefix}observer`,
-      topics: [wiring.topics.inboundMessages, wiring.topics.deliveryStatus],
-      fromBeginning: true,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      handler: async (message) => {
-        if (message.topic === wiring.topics.inboundMessages) {
-          inbound.push({
-            key: message.key,
-            envelope: decodeEnvelope('inbound', inboundMessageSchema, message.value),
-          });
-        } else {
-          statuses.push(decodeEnvelope('status', deliveryStatusSchema, message.value));
-        }
+      observe: {
+        topics: ['inboundMessages', 'deliveryStatus'],
+        onMessage: (message, topics) => {
+          if (message.topic === topics.inboundMessages) {
+            inbound.push({
+              key: message.key,
+              envelope: decodeEnvelope('inbound', inboundMessageSchema, message.value),
+            });
+          } else {
+            statuses.push(decodeEnvelope('status', deliveryStatusSchema, message.value));
+          }
+        },
       },
     });
-    await observer.start();
+    ({ wiring, producer } = kit);
 
     const env = {
       KAFKA_BROKERS: context.stack.kafkaBrokers,
@@ -219,16 +182,7 @@ tenants:
       kafkaless?.close(),
       untrusting?.close(),
     ]);
-    await observer?.stop();
-    await producer?.disconnect();
-    await kafka
-      ?.admin()
-      .deleteTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }).map(
-          (topic) => topic.name,
-        ),
-      );
-    await kafka?.close();
+    await kit?.close();
   }, 30_000);
 
   async function startApp(appConfig: ChatGatewayConfig): Promise<INestApplication> {

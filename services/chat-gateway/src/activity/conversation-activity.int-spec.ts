@@ -8,22 +8,16 @@ import {
   encodeEnvelope,
   type OutboundMessage,
   threadPartitionKey,
-  topicSpecsFor,
 } from '@switchboard/events';
-import {
-  createKafkaClient,
-  type KafkaClient,
-  type MessageConsumer,
-  type MessageProducer,
-} from '@switchboard/kafka';
+import type { MessageProducer } from '@switchboard/kafka';
 import { createTestContext, expectEventually, type TestContext } from '@switchboard/testing';
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from '../app.module';
 import type { ChatGatewayWiring } from '../chat-gateway.wiring';
+import { type ChatKafkaKit, startChatKafkaKit } from '../chat-kafka-kit.test-helper';
 import { chatGatewayEnvSchema } from '../config/chat-gateway.config';
 import { parseChatTenants } from '../config/chat-tenants.config';
 import { OutboundMessageConsumer } from '../outbound/outbound-message.consumer';
-import { systemClock } from '../shared/clock';
 import { ConversationActivityConsumer } from './conversation-activity.consumer';
 
 /**
@@ -40,9 +34,8 @@ interface Received {
 
 describe('typing and read through Kafka', () => {
   let context: TestContext;
-  let kafka: KafkaClient;
+  let kit: ChatKafkaKit | undefined;
   let producer: MessageProducer;
-  let observer: MessageConsumer;
   let wiring: ChatGatewayWiring;
   const replicas: INestApplication[] = [];
   const urls: string[] = [];
@@ -51,47 +44,17 @@ describe('typing and read through Kafka', () => {
 
   beforeAll(async () => {
     context = createTestContext('chat activity');
-    wiring = {
-      topics: {
-        inboundMessages: context.topic('inbound'),
-        outboundMessages: context.topic('outbound'),
-        deliveryStatus: context.topic('status'),
-        conversationActivity: context.topic('activity'),
-        conversationEvents: context.topic('conversation-events'),
-      },
-      consumerGroupId: `${context.topicPrefix}chat-gateway`,
-      consumerTuning: {
-        fromBeginning: true,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 500,
-        maxWaitTimeMs: 200,
-        retryBackoffMs: 50,
-      },
-      clock: systemClock,
-    };
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
+    kit = await startChatKafkaKit(context, {
       clientId: 'chat-activity-test',
-    });
-    await kafka
-      .admin()
-      .ensureTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }),
-      );
-    producer = kafka.createProducer();
-    observer = kafka.createConsumer({
-      groupId: `${context.topicPrefix}observer`,
-      topics: [wiring.topics.conversationActivity],
-      fromBeginning: true,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      handler: async (message) => {
-        const event = decodeEnvelope('activity', conversationActivitySchema, message.value);
-        observed.push({ key: message.key, event });
+      observe: {
+        topics: ['conversationActivity'],
+        onMessage: (message) => {
+          const event = decodeEnvelope('activity', conversationActivitySchema, message.value);
+          observed.push({ key: message.key, event });
+        },
       },
     });
-    await observer.start();
+    ({ wiring, producer } = kit);
     const config = {
       ...loadConfig(chatGatewayEnvSchema, {
         KAFKA_BROKERS: context.stack.kafkaBrokers,
@@ -130,16 +93,7 @@ tenants:
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
     await Promise.all(replicas.map((app) => app.close()));
-    await observer?.stop();
-    await producer?.disconnect();
-    await kafka
-      ?.admin()
-      .deleteTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }).map(
-          (topic) => topic.name,
-        ),
-      );
-    await kafka?.close();
+    await kit?.close();
   }, 30_000);
 
   /** The replica that does not consume agent activity: only the Redis adapter reaches it. */

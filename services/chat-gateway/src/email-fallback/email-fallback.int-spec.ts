@@ -6,22 +6,16 @@ import {
   encodeEnvelope,
   type OutboundMessage,
   outboundMessageSchema,
-  topicSpecsFor,
 } from '@switchboard/events';
-import {
-  createKafkaClient,
-  type KafkaClient,
-  type MessageConsumer,
-  type MessageProducer,
-} from '@switchboard/kafka';
+import type { MessageProducer } from '@switchboard/kafka';
 import { createTestContext, expectEventually, type TestContext } from '@switchboard/testing';
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from '../app.module';
 import type { ChatGatewayWiring } from '../chat-gateway.wiring';
+import { type ChatKafkaKit, startChatKafkaKit } from '../chat-kafka-kit.test-helper';
 import { chatGatewayEnvSchema, type ChatGatewayConfig } from '../config/chat-gateway.config';
 import { parseChatTenants } from '../config/chat-tenants.config';
 import { OutboundMessageConsumer } from '../outbound/outbound-message.consumer';
-import { systemClock } from '../shared/clock';
 import { emailFallbackMessageId } from './send-email-fallbacks.usecase';
 
 /**
@@ -40,9 +34,8 @@ interface SessionInfo {
 
 describe('chat email fallback on the real stack', () => {
   let context: TestContext;
-  let kafka: KafkaClient;
+  let kit: ChatKafkaKit | undefined;
   let producer: MessageProducer;
-  let observer: MessageConsumer;
   let wiring: ChatGatewayWiring;
   let replicas: INestApplication[] = [];
   let urls: string[] = [];
@@ -52,46 +45,16 @@ describe('chat email fallback on the real stack', () => {
 
   beforeAll(async () => {
     context = createTestContext('chat email fallback');
-    wiring = {
-      topics: {
-        inboundMessages: context.topic('inbound'),
-        outboundMessages: context.topic('outbound'),
-        deliveryStatus: context.topic('status'),
-        conversationActivity: context.topic('activity'),
-        conversationEvents: context.topic('conversation-events'),
-      },
-      consumerGroupId: `${context.topicPrefix}chat-gateway`,
-      consumerTuning: {
-        fromBeginning: true,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 500,
-        maxWaitTimeMs: 200,
-        retryBackoffMs: 50,
-      },
-      clock: systemClock,
-    };
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
+    kit = await startChatKafkaKit(context, {
       clientId: 'chat-email-fallback-test',
-    });
-    await kafka
-      .admin()
-      .ensureTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }),
-      );
-    producer = kafka.createProducer();
-    observer = kafka.createConsumer({
-      groupId: `${context.topicPrefix}observer`,
-      topics: [wiring.topics.outboundMessages],
-      fromBeginning: true,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      handler: async (message) => {
-        outbound.push(decodeEnvelope('outbound', outboundMessageSchema, message.value));
+      observe: {
+        topics: ['outboundMessages'],
+        onMessage: (message) => {
+          outbound.push(decodeEnvelope('outbound', outboundMessageSchema, message.value));
+        },
       },
     });
-    await observer.start();
+    ({ wiring, producer } = kit);
 
     const config: ChatGatewayConfig = {
       ...loadConfig(chatGatewayEnvSchema, {
@@ -133,10 +96,7 @@ tenants:
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
     await Promise.all(replicas.map((app) => app.close()));
-    await observer?.stop();
-    await producer?.disconnect();
-    await kafka?.admin().deleteTopics(Object.values(wiring.topics));
-    await kafka?.close();
+    await kit?.close();
   }, 30_000);
 
   /**

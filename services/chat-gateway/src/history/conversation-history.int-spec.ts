@@ -3,18 +3,18 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@switchboard/config';
 import { conversationV1 } from '@switchboard/contracts';
-import { encodeEnvelope, type OutboundMessage, topicSpecsFor } from '@switchboard/events';
+import { encodeEnvelope, type OutboundMessage } from '@switchboard/events';
 import { JwtAuthenticator } from '@switchboard/grpc-kit';
-import { createKafkaClient, type KafkaClient, type MessageProducer } from '@switchboard/kafka';
+import type { MessageProducer } from '@switchboard/kafka';
 import { createTestContext, expectEventually, type TestContext } from '@switchboard/testing';
 import { decodeJwt } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from '../app.module';
 import type { ChatGatewayWiring } from '../chat-gateway.wiring';
+import { type ChatKafkaKit, startChatKafkaKit } from '../chat-kafka-kit.test-helper';
 import { chatGatewayEnvSchema, type ChatGatewayConfig } from '../config/chat-gateway.config';
 import { parseChatTenants } from '../config/chat-tenants.config';
 import { OutboundMessageConsumer } from '../outbound/outbound-message.consumer';
-import { systemClock } from '../shared/clock';
 
 /**
  * History on (re)connection from the conversation service over gRPC. The conversation service
@@ -100,7 +100,7 @@ class Visitor {
 
 describe('chat history from the conversation service', () => {
   let context: TestContext;
-  let kafka: KafkaClient;
+  let kit: ChatKafkaKit | undefined;
   let producer: MessageProducer;
   let wiring: ChatGatewayWiring;
   let standIn: Awaited<ReturnType<typeof startConversationStandIn>>;
@@ -113,34 +113,10 @@ describe('chat history from the conversation service', () => {
 
   beforeAll(async () => {
     context = createTestContext('chat history');
-    wiring = {
-      topics: {
-        inboundMessages: context.topic('inbound'),
-        outboundMessages: context.topic('outbound'),
-        deliveryStatus: context.topic('status'),
-        conversationActivity: context.topic('activity'),
-        conversationEvents: context.topic('conversation-events'),
-      },
-      consumerGroupId: `${context.topicPrefix}chat-gateway`,
-      consumerTuning: {
-        fromBeginning: true,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 500,
-        maxWaitTimeMs: 200,
-        retryBackoffMs: 50,
-      },
-      clock: systemClock,
-    };
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
+    kit = await startChatKafkaKit(context, {
       clientId: 'chat-history-test',
     });
-    await kafka
-      .admin()
-      .ensureTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }),
-      );
-    producer = kafka.createProducer();
+    ({ wiring, producer } = kit);
     standIn = await startConversationStandIn(context.tenantId, conversations);
 
     const env = {
@@ -191,9 +167,7 @@ tenants:
     for (const socket of sockets) socket.disconnect();
     await Promise.all(apps.map((app) => app.close()));
     await standIn?.stop();
-    await producer?.disconnect();
-    await kafka?.admin().deleteTopics(Object.values(wiring.topics));
-    await kafka?.close();
+    await kit?.close();
   }, 30_000);
 
   async function connect(url: string, auth: Record<string, unknown>): Promise<Visitor> {

@@ -2,18 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@switchboard/config';
 import { routerAdminV1 } from '@switchboard/contracts';
-import {
-  decodeEnvelope,
-  type InboundMessage,
-  inboundMessageSchema,
-  topicSpecsFor,
-} from '@switchboard/events';
-import {
-  createKafkaClient,
-  type KafkaClient,
-  type MessageConsumer,
-  type MessageProducer,
-} from '@switchboard/kafka';
+import { decodeEnvelope, type InboundMessage, inboundMessageSchema } from '@switchboard/events';
+import type { MessageProducer } from '@switchboard/kafka';
 import {
   createTestContext,
   expectEventually,
@@ -23,10 +13,10 @@ import {
 import { io, type Socket } from 'socket.io-client';
 import { AppModule } from '../app.module';
 import type { ChatGatewayWiring } from '../chat-gateway.wiring';
+import { type ChatKafkaKit, startChatKafkaKit } from '../chat-kafka-kit.test-helper';
 import { chatGatewayEnvSchema, type ChatGatewayConfig } from '../config/chat-gateway.config';
 import { parseChatTenants } from '../config/chat-tenants.config';
 import { ConversationEventsConsumer } from '../history/conversation-events.consumer';
-import { systemClock } from '../shared/clock';
 import {
   produceConversationCreated,
   type RouterStandIn,
@@ -50,9 +40,8 @@ interface Received {
 
 describe('queue status from the router', () => {
   let context: TestContext;
-  let kafka: KafkaClient;
+  let kit: ChatKafkaKit | undefined;
   let producer: MessageProducer;
-  let observer: MessageConsumer;
   let wiring: ChatGatewayWiring;
   let router: RouterStandIn;
   const apps: INestApplication[] = [];
@@ -63,46 +52,16 @@ describe('queue status from the router', () => {
 
   beforeAll(async () => {
     context = createTestContext('chat queue');
-    wiring = {
-      topics: {
-        inboundMessages: context.topic('inbound'),
-        outboundMessages: context.topic('outbound'),
-        deliveryStatus: context.topic('status'),
-        conversationActivity: context.topic('activity'),
-        conversationEvents: context.topic('conversation-events'),
-      },
-      consumerGroupId: `${context.topicPrefix}chat-gateway`,
-      consumerTuning: {
-        fromBeginning: true,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 500,
-        maxWaitTimeMs: 200,
-        retryBackoffMs: 50,
-      },
-      clock: systemClock,
-    };
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
+    kit = await startChatKafkaKit(context, {
       clientId: 'chat-queue-test',
-    });
-    await kafka
-      .admin()
-      .ensureTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }),
-      );
-    producer = kafka.createProducer();
-    observer = kafka.createConsumer({
-      groupId: `${context.topicPrefix}observer`,
-      topics: [wiring.topics.inboundMessages],
-      fromBeginning: true,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      handler: async (message) => {
-        inbound.push(decodeEnvelope('inbound', inboundMessageSchema, message.value));
+      observe: {
+        topics: ['inboundMessages'],
+        onMessage: (message) => {
+          inbound.push(decodeEnvelope('inbound', inboundMessageSchema, message.value));
+        },
       },
     });
-    await observer.start();
+    ({ wiring, producer } = kit);
     router = await startRouterStandIn(context.tenantId, JWT_SECRET);
     const configFor = (routerUrl: string): ChatGatewayConfig => ({
       ...loadConfig(chatGatewayEnvSchema, {
@@ -147,16 +106,7 @@ tenants:
     for (const socket of sockets) socket.disconnect();
     await Promise.all(apps.map((app) => app.close()));
     await router?.stop();
-    await observer?.stop();
-    await producer?.disconnect();
-    await kafka
-      ?.admin()
-      .deleteTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }).map(
-          (topic) => topic.name,
-        ),
-      );
-    await kafka?.close();
+    await kit?.close();
   }, 30_000);
 
   async function connect(url: string, auth: Record<string, unknown> = {}) {

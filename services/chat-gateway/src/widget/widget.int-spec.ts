@@ -9,14 +9,8 @@ import {
   inboundMessageSchema,
   type OutboundMessage,
   threadPartitionKey,
-  topicSpecsFor,
 } from '@switchboard/events';
-import {
-  createKafkaClient,
-  type KafkaClient,
-  type MessageConsumer,
-  type MessageProducer,
-} from '@switchboard/kafka';
+import type { MessageProducer } from '@switchboard/kafka';
 import {
   createTestContext,
   expectEventually,
@@ -28,6 +22,7 @@ import {
 import { ConversationActivityConsumer } from '../activity/conversation-activity.consumer';
 import { AppModule } from '../app.module';
 import type { ChatGatewayWiring } from '../chat-gateway.wiring';
+import { type ChatKafkaKit, startChatKafkaKit } from '../chat-kafka-kit.test-helper';
 import { chatGatewayEnvSchema } from '../config/chat-gateway.config';
 import { parseChatTenants } from '../config/chat-tenants.config';
 import { OutboundMessageConsumer } from '../outbound/outbound-message.consumer';
@@ -37,7 +32,6 @@ import {
   startRouterStandIn,
   waitEstimate,
 } from '../queue/router.stand-in.test-helper';
-import { systemClock } from '../shared/clock';
 
 /**
  * The widget in Debian's Chromium against the gateway on the real Kafka and Redis: the demo page
@@ -48,9 +42,8 @@ const JWT_SECRET = 'chat-widget-test-secret-of-at-least-32-bytes';
 
 describe('chat widget in a browser', () => {
   let context: TestContext;
-  let kafka: KafkaClient;
+  let kit: ChatKafkaKit | undefined;
   let producer: MessageProducer;
-  let observer: MessageConsumer;
   let wiring: ChatGatewayWiring;
   let app: INestApplication;
   let chromium: LaunchedChromium;
@@ -60,45 +53,18 @@ describe('chat widget in a browser', () => {
 
   beforeAll(async () => {
     context = createTestContext('chat widget');
-    wiring = {
-      topics: {
-        inboundMessages: context.topic('inbound'),
-        outboundMessages: context.topic('outbound'),
-        deliveryStatus: context.topic('status'),
-        conversationActivity: context.topic('activity'),
-        conversationEvents: context.topic('conversation-events'),
-      },
-      consumerGroupId: `${context.topicPrefix}chat-gateway`,
-      consumerTuning: {
-        fromBeginning: true,
-        sessionTimeoutMs: 6_000,
-        heartbeatIntervalMs: 500,
-        maxWaitTimeMs: 200,
-      },
-      clock: systemClock,
-    };
-    kafka = createKafkaClient({
-      brokers: context.stack.kafkaBrokers.split(','),
+    kit = await startChatKafkaKit(context, {
       clientId: 'chat-widget-test',
-    });
-    await kafka
-      .admin()
-      .ensureTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }),
-      );
-    producer = kafka.createProducer();
-    observer = kafka.createConsumer({
-      groupId: `${context.topicPrefix}observer`,
-      topics: [wiring.topics.inboundMessages],
-      fromBeginning: true,
-      sessionTimeoutMs: 6_000,
-      heartbeatIntervalMs: 500,
-      maxWaitTimeMs: 200,
-      handler: async (message) => {
-        inbound.push(decodeEnvelope('inbound', inboundMessageSchema, message.value));
+      // The Kafka library's default retry backoff, as this test has always run with.
+      consumerTuning: { retryBackoffMs: undefined },
+      observe: {
+        topics: ['inboundMessages'],
+        onMessage: (message) => {
+          inbound.push(decodeEnvelope('inbound', inboundMessageSchema, message.value));
+        },
       },
     });
-    await observer.start();
+    ({ wiring, producer } = kit);
 
     router = await startRouterStandIn(context.tenantId, JWT_SECRET);
     const port = await freePort();
@@ -134,16 +100,7 @@ describe('chat widget in a browser', () => {
     await chromium?.close();
     await app?.close();
     await router?.stop();
-    await observer?.stop();
-    await producer?.disconnect();
-    await kafka
-      ?.admin()
-      .deleteTopics(
-        topicSpecsFor(Object.values(wiring.topics), { partitions: 1, replicationFactor: 1 }).map(
-          (topic) => topic.name,
-        ),
-      );
-    await kafka?.close();
+    await kit?.close();
   }, 30_000);
 
   it('sends a visitor message to Kafka and shows an agent reply, markup as text', async () => {
