@@ -6,6 +6,7 @@ import {
 import type { ContactIdentity, ContactRepository } from '../persistence/contact.repository';
 import type { Clock } from '../shared/clock';
 import { deterministicId } from '../shared/ids';
+import type { KeyedMutex } from '../shared/keyed-mutex';
 import type { TenantId } from '../shared/tenant-id';
 
 export class MergeContactsCommand {
@@ -31,14 +32,24 @@ export class MergeContactsCommand {
  * survivor, so its conversations show up in the survivor's history. Two contacts that each hold a
  * different verified identifier of the same kind are different people and are never merged.
  * Every merge is recorded and can be reverted (UnmergeContactsUseCase).
+ *
+ * Merges and unmerges of one tenant run one at a time (`contactChanges`, shared with
+ * UnmergeContactsUseCase): each checks the contacts' state and then writes several documents, so
+ * two crossing merges (A into B and B into A) would otherwise both pass their checks and leave each
+ * contact pointing at the other. Merges are rare supervisor actions; serialising them costs nothing.
  */
 export class MergeContactsUseCase {
   constructor(
     private readonly contacts: ContactRepository,
     private readonly clock: Clock,
+    private readonly contactChanges: KeyedMutex,
   ) {}
 
-  async execute(command: MergeContactsCommand): Promise<string> {
+  execute(command: MergeContactsCommand): Promise<string> {
+    return this.contactChanges.run(`contacts:${command.tenant}`, () => this.merge(command));
+  }
+
+  private async merge(command: MergeContactsCommand): Promise<string> {
     const { tenant } = command;
     const [survivor, merged] = await Promise.all([
       this.contacts.findContact(tenant, command.survivorId),
@@ -98,9 +109,14 @@ export class UnmergeContactsUseCase {
   constructor(
     private readonly contacts: ContactRepository,
     private readonly clock: Clock,
+    private readonly contactChanges: KeyedMutex,
   ) {}
 
-  async execute(tenant: TenantId, mergeId: string): Promise<void> {
+  execute(tenant: TenantId, mergeId: string): Promise<void> {
+    return this.contactChanges.run(`contacts:${tenant}`, () => this.unmerge(tenant, mergeId));
+  }
+
+  private async unmerge(tenant: TenantId, mergeId: string): Promise<void> {
     const merge = await this.contacts.findMerge(tenant, mergeId);
     if (!merge) throw new NotFoundError(`merge ${mergeId} not found`);
     if (merge.revertedAt) return;

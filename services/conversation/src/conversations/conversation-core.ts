@@ -96,8 +96,10 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
   const replicaId = deps.replicaId ?? randomId('replica');
   const activityTopic = deps.topics.conversationActivity;
   const resolveContact = new ResolveContactUseCase(contacts);
-  const mergeContacts = new MergeContactsUseCase(contacts, deps.clock);
-  const unmergeContacts = new UnmergeContactsUseCase(contacts, deps.clock);
+  // One per process: merges and unmerges of a tenant run one at a time (see MergeContactsUseCase).
+  const contactChanges = new KeyedMutex();
+  const mergeContacts = new MergeContactsUseCase(contacts, deps.clock, contactChanges);
+  const unmergeContacts = new UnmergeContactsUseCase(contacts, deps.clock, contactChanges);
   return {
     models,
     producer,

@@ -899,6 +899,17 @@ describe('the agent gRPC API (service in-process, real Kafka and MongoDB wire)',
       onward?.id,
       mergeId,
     ]);
+
+    // Crossing merges sent at once: exactly one happens, the other finds its contact merged away.
+    const outcomes = await Promise.allSettled([
+      merge(visitor, grace, supervisor, 'crossing one way'),
+      merge(grace, visitor, supervisor, 'crossing the other way'),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((outcome) => outcome.status === 'rejected');
+    expect(refused?.status === 'rejected' && String(refused.reason)).toMatch(/merged away/);
+    const survivor = outcomes[0]?.status === 'fulfilled' ? grace : visitor;
+    expect(new Set(await historyOf(survivor))).toEqual(new Set([grace.id, visitor.id]));
   }, 90_000);
 
   it('tells watchers who is active: the assignee and what they read, another agent, the customer', async () => {
