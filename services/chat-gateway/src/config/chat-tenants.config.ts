@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigValidationError, z } from '@switchboard/config';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigDocument, readConfigFile, z } from '@switchboard/config';
 
 const originSchema = z
   .string()
@@ -33,32 +31,9 @@ export type ChatTenantsFile = z.infer<typeof chatTenantsFileSchema>;
 
 /** Reads and validates the tenants file; problems name the variable and path, never a secret. */
 export function loadChatTenants(path: string, variable = 'CHAT_TENANTS_FILE'): ChatTenantsFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigValidationError(variable, `cannot be read (${code}: ${path})`);
-  }
-  return parseChatTenants(text, variable);
+  return parseChatTenants(readConfigFile(variable, path), variable);
 }
 
 export function parseChatTenants(text: string, variable = 'CHAT_TENANTS_FILE'): ChatTenantsFile {
-  let document: unknown;
-  try {
-    // YAML is a superset of JSON, so one parser reads both.
-    document = parseYaml(text);
-  } catch {
-    throw new ConfigValidationError(variable, 'is neither valid YAML nor JSON');
-  }
-  const result = chatTenantsFileSchema.safeParse(document ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.join('.') || '(root)';
-    throw new ConfigValidationError(
-      variable,
-      `is invalid: ${where} ${issue?.message ?? ''}`.trim(),
-    );
-  }
-  return result.data;
+  return parseConfigDocument(chatTenantsFileSchema, text, variable);
 }

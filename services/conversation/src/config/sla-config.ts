@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { ConfigValidationError, z } from '@switchboard/config';
+import { parseConfigDocument, readConfigFile, z } from '@switchboard/config';
 import { PRIORITIES } from '@switchboard/events';
-import { parse as parseYaml } from 'yaml';
 import {
   type ChannelFamily,
   DEFAULT_SLA_TARGETS,
@@ -78,31 +76,11 @@ export const BUILT_IN_SLA_CONFIGURATION: SlaConfiguration = {
 
 /** Reads and validates the SLA file; a problem stops the service with one line naming the path. */
 export function loadSlaConfigFile(path: string, variable = 'SLA_CONFIG_FILE'): SlaConfiguration {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigValidationError(variable, `cannot be read (${code}: ${path})`);
-  }
-  return parseSlaConfig(text, `${variable} ${path}`);
+  return parseSlaConfig(readConfigFile(variable, path), `${variable} ${path}`);
 }
 
 export function parseSlaConfig(text: string, source = 'SLA_CONFIG_FILE'): SlaConfiguration {
-  let document: unknown;
-  try {
-    // YAML is a superset of JSON, so one parser reads both.
-    document = parseYaml(text);
-  } catch {
-    throw new ConfigValidationError(source, 'is neither valid YAML nor JSON');
-  }
-  const result = slaFileSchema.safeParse(document ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.join('.') || '(root)';
-    throw new ConfigValidationError(source, `is invalid: ${where} ${issue?.message ?? ''}`.trim());
-  }
-  const file = result.data;
+  const file = parseConfigDocument(slaFileSchema, text, source);
   const defaults = { ...DEFAULT_SLA_TARGETS };
   for (const family of ['email', 'chat', 'social'] as const) {
     defaults[family] = { ...DEFAULT_SLA_TARGETS[family], ...file.defaults?.[family] };

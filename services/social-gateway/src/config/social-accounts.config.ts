@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { ConfigValidationError, z } from '@switchboard/config';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigDocument, readConfigFile, z } from '@switchboard/config';
 
 /**
  * Per-tenant platform credentials. Webhook URLs name the app (Meta, X) or bot (Telegram) whose
@@ -153,35 +151,12 @@ export function loadSocialAccounts(
   path: string,
   variable = 'SOCIAL_ACCOUNTS_FILE',
 ): SocialAccountsFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigValidationError(variable, `cannot be read (${code}: ${path})`);
-  }
-  return parseSocialAccounts(text, variable);
+  return parseSocialAccounts(readConfigFile(variable, path), variable);
 }
 
 export function parseSocialAccounts(
   text: string,
   variable = 'SOCIAL_ACCOUNTS_FILE',
 ): SocialAccountsFile {
-  let document: unknown;
-  try {
-    // YAML is a superset of JSON, so one parser reads both.
-    document = parseYaml(text);
-  } catch {
-    throw new ConfigValidationError(variable, 'is neither valid YAML nor JSON');
-  }
-  const result = socialAccountsFileSchema.safeParse(document ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.join('.') || '(root)';
-    throw new ConfigValidationError(
-      variable,
-      `is invalid: ${where} ${issue?.message ?? ''}`.trim(),
-    );
-  }
-  return result.data;
+  return parseConfigDocument(socialAccountsFileSchema, text, variable);
 }
