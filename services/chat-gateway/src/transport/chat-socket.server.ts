@@ -4,6 +4,7 @@ import {
   Inject,
   Injectable,
   type OnApplicationBootstrap,
+  type OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -34,6 +35,7 @@ import {
   QueueStatusWatch,
   type QueueWatchOptions,
 } from './queue-status.watch';
+import { handlePublishFailures } from './handled-publish';
 import { SocketRoomPush, threadRoom } from './socket-room.push';
 import {
   parseHandshake,
@@ -101,7 +103,9 @@ function prechatOf(session: VisitorSession): PrechatAnswers {
  * error answer; it never lets a visitor's input throw past it.
  */
 @Injectable()
-export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ChatSocketServer
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private io: Server | undefined;
   private adapterClients: RedisClient[] = [];
   private readonly logger: Logger;
@@ -137,7 +141,9 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     const httpServer = this.httpAdapterHost.httpAdapter.getHttpServer() as HttpServer;
     // The Redis adapter needs its own connections (one of them subscribes); they may queue
     // commands until connected, unlike the fail-fast shared client.
-    const pub = this.redis.duplicate({ enableOfflineQueue: true });
+    const pub = handlePublishFailures(this.redis.duplicate({ enableOfflineQueue: true }), (error) =>
+      this.logger.warn({ err: error }, 'room broadcast not relayed to other replicas'),
+    );
     const sub = this.redis.duplicate({ enableOfflineQueue: true });
     for (const client of [pub, sub]) client.on('error', () => undefined);
     this.adapterClients = [pub, sub];
@@ -377,13 +383,21 @@ export class ChatSocketServer implements OnApplicationBootstrap, BeforeApplicati
     return connectError;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): void {
     process.off('SIGTERM', this.onSignal);
     process.off('SIGINT', this.onSignal);
     this.io?.local.disconnectSockets(true);
+    this.io?.engine.close();
+  }
+
+  /**
+   * The adapter's Redis connections close only now, after every beforeApplicationShutdown hook:
+   * the Kafka consumers that push replies and agent activity through the adapter have stopped by
+   * then, so no broadcast is issued on a connection that is quitting.
+   */
+  async onApplicationShutdown(): Promise<void> {
     // Closes the adapter's subscriptions but not the HTTP server, which Nest closes itself.
     await this.io?.of('/').adapter.close();
-    this.io?.engine.close();
     await Promise.all(
       this.adapterClients.map((client) => client.quit().catch(() => client.disconnect())),
     );
