@@ -3,3 +3,4 @@ export * from './topics';
 export * from './conversation-events';
 export * from './routing-decisions';
 export * from './conversation-activity';
+export * from './message-ids';

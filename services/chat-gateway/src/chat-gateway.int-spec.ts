@@ -8,6 +8,7 @@ import {
   encodeEnvelope,
   type InboundMessage,
   inboundMessageSchema,
+  inboundMessageIdOf,
   type OutboundMessage,
 } from '@switchboard/events';
 import type { MessageProducer } from '@switchboard/kafka';
@@ -49,6 +50,7 @@ interface SessionInfo {
 interface Answer {
   ok: boolean;
   messageId?: string;
+  conversationMessageId?: string;
   duplicate?: boolean;
   error?: { code: string; message: string; retryable: boolean };
 }
@@ -405,8 +407,14 @@ tenants:
     });
     expect(first).toMatchObject({ ok: true, duplicate: false });
     // The ack came after Kafka's: the message is readable now.
-    await expectEventually(() =>
-      expect(inbound.some((entry) => entry.envelope.messageId === first.messageId)).toBe(true),
+    const published = await expectEventually(() => {
+      const found = inbound.find((entry) => entry.envelope.messageId === first.messageId);
+      expect(found).toBeDefined();
+      return found!.envelope;
+    });
+    // The ack names the id the conversation service will store the message under.
+    expect(first.conversationMessageId).toBe(
+      inboundMessageIdOf(context.tenantId, 'chat', published.externalMessageId),
     );
     // A retry through the other replica, e.g. after the visitor's socket moved.
     const resumed = await connect(urlB, {
@@ -421,6 +429,7 @@ tenants:
       ok: true,
       clientMessageId: 'c-1',
       messageId: first.messageId,
+      conversationMessageId: first.conversationMessageId,
       duplicate: true,
     });
     // Same partition key, so a duplicate would arrive before this later message.

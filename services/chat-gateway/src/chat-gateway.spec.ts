@@ -1,3 +1,4 @@
+import { inboundMessageIdOf } from '@switchboard/events';
 import { KafkaUnavailableError } from '@switchboard/kafka';
 import type { Logger } from 'pino';
 import { loadChatGatewayConfig } from './config/chat-gateway.config';
@@ -164,7 +165,15 @@ describe('SendVisitorMessageUseCase', () => {
     const { sut, publisher } = setup(async () => undefined);
     const first = await sut.execute(command);
     const retry = await sut.execute(command);
-    expect(retry).toEqual({ messageId: first.messageId, duplicate: true });
+    expect(retry).toEqual({
+      messageId: first.messageId,
+      conversationMessageId: first.conversationMessageId,
+      duplicate: true,
+    });
+    // What the conversation service will store it as: an agent's "read up to" names this id.
+    expect(first.conversationMessageId).toBe(
+      inboundMessageIdOf(session.tenantId, 'chat', 'v_1:c-1'),
+    );
     expect(publisher.publishInbound).toHaveBeenCalledTimes(1);
     expect(jest.mocked(publisher.publishInbound).mock.calls[0]?.[0]).toMatchObject({
       externalMessageId: 'v_1:c-1',

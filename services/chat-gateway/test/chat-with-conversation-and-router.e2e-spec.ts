@@ -219,6 +219,7 @@ describe('chat gateway with the conversation service and the router', () => {
       (await visitor.socket.timeout(10_000).emitWithAck(event, payload)) as {
         ok: boolean;
         messageId?: string;
+        conversationMessageId?: string;
       };
     expect(
       await emit('prechat:submit', { name: 'Ada', email: 'ada@example.com', topic: 'billing' }),
@@ -270,6 +271,8 @@ describe('chat gateway with the conversation service and the router', () => {
           'I was charged twice',
           'call me back',
         ]);
+        // The send ack named the id the conversation service stored the message under.
+        expect(messages[0]?.id).toBe(sent.conversationMessageId);
       },
       { timeoutMs: 30_000 },
     );
@@ -298,12 +301,16 @@ describe('chat gateway with the conversation service and the router', () => {
       const found = back.of('history');
       expect(found).toHaveLength(1);
       return found;
-    })) as [{ messages: { id: string; from: string; text: string }[] }];
+    })) as [
+      { messages: { id: string; conversationMessageId: string; from: string; text: string }[] },
+    ];
     expect(history.messages.map(({ id, from, text }) => ({ id, from, text }))).toEqual([
       { id: sent.messageId, from: 'visitor', text: 'I was charged twice' },
       { id: expect.any(String) as string, from: 'visitor', text: 'call me back' },
       { id: reply.id, from: 'agent', text: 'Refund on its way' },
     ]);
+    expect(history.messages[0]?.conversationMessageId).toBe(sent.conversationMessageId);
+    expect(history.messages[2]?.conversationMessageId).toBe(answer?.id);
     expect(answer?.text).toBe('Refund on its way');
   }, 120_000);
 });

@@ -295,12 +295,14 @@ tenants:
     expect(history.messages).toEqual([
       {
         id: fromPhone.messageId,
+        conversationMessageId: 'msg_in_2',
         from: 'visitor',
         text: 'from my phone',
         createdAt: '2025-01-01T00:00:00.000Z',
       },
       {
         id: 'msg_out_2',
+        conversationMessageId: 'msg_out_2',
         from: 'agent',
         text: 'answered by the agent while you were away',
         createdAt: '2025-01-01T00:00:00.000Z',

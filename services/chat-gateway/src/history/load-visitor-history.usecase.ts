@@ -6,6 +6,8 @@ import type { ThreadConversationStore } from './thread-conversation.store';
 /** One message of the visitor's conversation, with the id the widget knows it by. */
 export interface HistoryEntry {
   id: string;
+  /** The conversation service's id: what an agent's "read up to" signal names. */
+  conversationMessageId: string;
   from: 'visitor' | 'agent';
   text: string;
   createdAt: string;
@@ -42,6 +44,7 @@ export class LoadVisitorHistoryUseCase {
       if (message.direction === 'outbound') {
         return {
           id: message.id,
+          conversationMessageId: message.id,
           from: 'agent',
           text: message.text,
           createdAt: message.createdAt,
@@ -51,7 +54,13 @@ export class LoadVisitorHistoryUseCase {
       const id = message.externalId.startsWith(visitorPrefix)
         ? chatMessageId(session, message.externalId.slice(visitorPrefix.length))
         : message.id;
-      return { id, from: 'visitor', text: message.text, createdAt: message.createdAt };
+      return {
+        id,
+        conversationMessageId: message.id,
+        from: 'visitor',
+        text: message.text,
+        createdAt: message.createdAt,
+      };
     });
     return entries
       .filter((entry) => !knownIds.has(entry.id) && !pendingIds.has(entry.id))

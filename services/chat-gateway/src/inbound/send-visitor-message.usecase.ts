@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { InboundMessage } from '@switchboard/events';
+import { type InboundMessage, inboundMessageIdOf } from '@switchboard/events';
 import { KafkaUnavailableError } from '@switchboard/kafka';
 import type { Logger } from 'pino';
 import type { ChatTenant } from '../config/chat-tenants.config';
@@ -19,6 +19,17 @@ export interface SendVisitorMessageCommand {
   text: string;
   /** The router said no agent is online (or the queue is closed): a message left for later. */
   offline?: boolean;
+}
+
+export interface AcceptedVisitorMessage {
+  /** The gateway's id: what the widget shows the message by, and what history maps back to. */
+  messageId: string;
+  /**
+   * The conversation service's id of the same message (see `inboundMessageIdOf`): what an agent's
+   * "read up to" signal names.
+   */
+  conversationMessageId: string;
+  duplicate: boolean;
 }
 
 export interface SendLimits {
@@ -41,13 +52,16 @@ export class SendVisitorMessageUseCase {
     private readonly logger: Logger,
   ) {}
 
-  async execute(
-    command: SendVisitorMessageCommand,
-  ): Promise<{ messageId: string; duplicate: boolean }> {
+  async execute(command: SendVisitorMessageCommand): Promise<AcceptedVisitorMessage> {
     const { session, clientMessageId } = command;
     const messageId = chatMessageId(session, clientMessageId);
+    const conversationMessageId = inboundMessageIdOf(
+      session.tenantId,
+      'chat',
+      chatExternalMessageId(session, clientMessageId),
+    );
     if (await this.accepted.isAccepted(session.tenantId, session.threadKey, clientMessageId)) {
-      return { messageId, duplicate: true };
+      return { messageId, conversationMessageId, duplicate: true };
     }
     // Limits count only new messages: a retry of an accepted one must always get its ack.
     const withinSession = await this.rateLimiter.allow(
@@ -79,7 +93,7 @@ export class SendVisitorMessageUseCase {
       // The message is on Kafka; a retry would produce the identical envelope, deduped downstream.
       this.logger.warn({ err: error, messageId }, 'accepted marker not stored');
     }
-    return { messageId, duplicate: false };
+    return { messageId, conversationMessageId, duplicate: false };
   }
 
   private envelope(command: SendVisitorMessageCommand, messageId: string): InboundMessage {
@@ -95,8 +109,7 @@ export class SendVisitorMessageUseCase {
       tenantId: session.tenantId,
       messageId,
       channel: 'chat',
-      // Client ids are unique per visitor only; the visitor id makes them unique per tenant.
-      externalMessageId: `${session.visitorId}:${command.clientMessageId}`,
+      externalMessageId: chatExternalMessageId(session, command.clientMessageId),
       threadKey: session.threadKey,
       sender: {
         kind: 'chat_visitor',
@@ -116,6 +129,11 @@ export class SendVisitorMessageUseCase {
 }
 
 /** Deterministic, so every retry of one client message carries the same id. */
+/** Client ids are unique per visitor only; the visitor id makes them unique per tenant. */
+export function chatExternalMessageId(session: VisitorSession, clientMessageId: string): string {
+  return `${session.visitorId}:${clientMessageId}`;
+}
+
 export function chatMessageId(session: VisitorSession, clientMessageId: string): string {
   const digest = createHash('sha256')
     .update(`${session.tenantId}\n${session.threadKey}\n${clientMessageId}`)

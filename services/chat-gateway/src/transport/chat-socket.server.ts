@@ -15,7 +15,10 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import type { ChatTenant } from '../config/chat-tenants.config';
 import { ReportVisitorActivityUseCase } from '../activity/report-visitor-activity.usecase';
-import { SendVisitorMessageUseCase } from '../inbound/send-visitor-message.usecase';
+import {
+  type AcceptedVisitorMessage,
+  SendVisitorMessageUseCase,
+} from '../inbound/send-visitor-message.usecase';
 import {
   type HistoryEntry,
   LoadVisitorHistoryUseCase,
@@ -234,7 +237,7 @@ export class ChatSocketServer
       return { ok: true, prechat: prechatOf(session) };
     });
     this.handle(socket, 'message:send', async (payload) => {
-      let accepted: { clientMessageId: string; messageId: string; duplicate: boolean };
+      let accepted: AcceptedVisitorMessage & { clientMessageId: string };
       try {
         const { clientMessageId, text } = parseSendMessage(payload, this.limits.maxMessageBytes);
         accepted = {
@@ -261,6 +264,7 @@ export class ChatSocketServer
         ok: true,
         clientMessageId,
         messageId: accepted.messageId,
+        conversationMessageId: accepted.conversationMessageId,
         duplicate: accepted.duplicate,
       };
     });

@@ -130,6 +130,8 @@ export const WIDGET_SCRIPT = String.raw`(function () {
         // The id history knows this message by: it is not shown a second time.
         seen[answer.messageId] = true;
         item.line.setAttribute('data-message-id', answer.messageId);
+        // The conversation service's id of it: what an agent's "read up to" names.
+        item.line.setAttribute('data-conversation-message-id', answer.conversationMessageId || '');
       } else if (answer && answer.error && answer.error.retryable) {
         item.line.setAttribute('data-state', 'retrying');
         setTimeout(function () { if (connected) deliverOutgoing(item); }, 2000);
@@ -139,6 +141,37 @@ export const WIDGET_SCRIPT = String.raw`(function () {
         show('system', (answer && answer.error && answer.error.message) || 'not sent');
       }
     });
+  }
+
+  /**
+   * The agent has seen the conversation up to one message: the visitor's lines up to it are read.
+   * A message this page does not show was sent after it loaded (another tab), so every line is.
+   */
+  function markReadUpTo(conversationMessageId) {
+    var lines = list.querySelectorAll('.switchboard-message');
+    var upTo = -1;
+    for (var index = 0; index < lines.length; index++) {
+      if (lines[index].getAttribute('data-conversation-message-id') === conversationMessageId) upTo = index;
+    }
+    if (upTo < 0) upTo = lines.length - 1;
+    var lastRead = null;
+    for (var position = 0; position <= upTo; position++) {
+      var line = lines[position];
+      // A line without the conversation's id is not on the conversation (not acknowledged yet, or
+      // refused), so nobody can have read it.
+      if (line.classList.contains('switchboard-visitor') && line.getAttribute('data-conversation-message-id')) {
+        line.setAttribute('data-read', 'true');
+        lastRead = line;
+      }
+    }
+    if (!lastRead) return;
+    var previousMark = list.querySelector('[data-role="read-mark"]');
+    if (previousMark) previousMark.parentNode.removeChild(previousMark);
+    var mark = document.createElement('div');
+    mark.setAttribute('data-role', 'read-mark');
+    mark.setAttribute('style', 'text-align:right;color:#888;font-size:11px');
+    mark.textContent = '✓ Read';
+    list.insertBefore(mark, lastRead.nextSibling);
   }
 
   function onEvent(event, payload) {
@@ -157,13 +190,15 @@ export const WIDGET_SCRIPT = String.raw`(function () {
       (payload.messages || []).forEach(function (message) {
         if (seen[message.id]) return;
         seen[message.id] = true;
-        show(message.from === 'visitor' ? 'visitor' : 'agent', message.text, message.id);
+        show(message.from === 'visitor' ? 'visitor' : 'agent', message.text, message.id)
+          .setAttribute('data-conversation-message-id', message.conversationMessageId || message.id);
       });
     } else if (event === 'agent:message') {
       queueLine.style.display = 'none'; // an agent is here: no more waiting line
       if (!seen[payload.id]) {
         seen[payload.id] = true;
-        show('agent', payload.text, payload.id);
+        // A reply's id is the conversation service's own.
+        show('agent', payload.text, payload.id).setAttribute('data-conversation-message-id', payload.id);
       }
       emit('message:ack', { messageIds: [payload.id] });
       if (document.visibilityState === 'visible') emit('message:read', { messageIds: [payload.id] });
@@ -181,18 +216,7 @@ export const WIDGET_SCRIPT = String.raw`(function () {
         agentTyping.style.display = 'none';
       }
     } else if (event === 'agent:read') {
-      // The agent saw the newest message of the visitor they had: every message sent by then.
-      var sentLines = list.querySelectorAll('.switchboard-visitor[data-state="sent"]');
-      var previousMark = list.querySelector('[data-role="read-mark"]');
-      if (previousMark) previousMark.parentNode.removeChild(previousMark);
-      for (var index = 0; index < sentLines.length; index++) sentLines[index].setAttribute('data-read', 'true');
-      if (sentLines.length) {
-        var mark = document.createElement('div');
-        mark.setAttribute('data-role', 'read-mark');
-        mark.setAttribute('style', 'text-align:right;color:#888;font-size:11px');
-        mark.textContent = '✓ Read';
-        list.insertBefore(mark, sentLines[sentLines.length - 1].nextSibling);
-      }
+      markReadUpTo(payload.upToMessageId);
     } else if (event === 'chat:error') {
       show('system', payload.message);
     }

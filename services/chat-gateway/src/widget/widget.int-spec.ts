@@ -7,6 +7,7 @@ import {
   encodeEnvelope,
   type InboundMessage,
   inboundMessageSchema,
+  inboundMessageIdOf,
   type OutboundMessage,
   threadPartitionKey,
 } from '@switchboard/events';
@@ -237,15 +238,37 @@ describe('chat widget in a browser', () => {
     await produceActivity(activity({}));
     const typing = page.locator('#switchboard-chat [data-role="agent-typing"]');
     await typing.getByText('<b>Dana</b> is typing…').waitFor({ timeout: 15_000 });
-    await produceActivity(activity({ activity: 'viewing', lastReadMessageId: 'msg_in_1' }));
+    // A second message, then the agent reads up to the first (named by the conversation
+    // service's id of it): only the first is marked read.
+    const second = 'and a second question';
+    await page.locator('#switchboard-chat [data-role="input"]').fill(second);
+    await page.locator('#switchboard-chat [data-role="send"]').click();
+    const visitorLines = page.locator('#switchboard-chat .switchboard-visitor');
     await page
-      .locator('#switchboard-chat [data-role="read-mark"]')
-      .getByText('✓ Read')
+      .locator('#switchboard-chat .switchboard-visitor[data-state="sent"]')
+      .nth(1)
       .waitFor({ timeout: 15_000 });
+    await produceActivity(
+      activity({
+        activity: 'viewing',
+        lastReadMessageId: inboundMessageIdOf(context.tenantId, 'chat', sent.externalMessageId),
+      }),
+    );
+    const readMark = page.locator('#switchboard-chat [data-role="read-mark"]');
+    await readMark.getByText('✓ Read').waitFor({ timeout: 15_000 });
     expect(await typing.isVisible()).toBe(false);
-    expect(
-      await page.locator('#switchboard-chat .switchboard-visitor').getAttribute('data-read'),
-    ).toBe('true');
+    expect(await visitorLines.nth(0).getAttribute('data-read')).toBe('true');
+    expect(await visitorLines.nth(1).getAttribute('data-read')).toBeNull();
+    // The mark sits right under the message that was read, before the reply.
+    expect(await readMark.locator('xpath=preceding-sibling::*[1]').textContent()).toBe(typed);
+    // A message this page does not show was sent later (another tab): everything is read.
+    await produceActivity(
+      activity({ activity: 'viewing', lastReadMessageId: 'msg_from_elsewhere' }),
+    );
+    await expectEventually(async () =>
+      expect(await visitorLines.nth(1).getAttribute('data-read')).toBe('true'),
+    );
+    expect(await readMark.count()).toBe(1);
     expect(await page.locator('#switchboard-chat b').count()).toBe(0);
 
     expect(dialogs).toEqual([]);
