@@ -1,37 +1,8 @@
-import {
-  type CallOptions,
-  type Client,
-  type ClientUnaryCall,
-  credentials,
-  makeGenericClientConstructor,
-  Metadata,
-  type ServiceError,
-} from '@grpc/grpc-js';
 import { conversationV1 } from '@switchboard/contracts';
-import { signServiceToken } from '../shared/service-token';
+import { SystemGrpcClient, type SystemGrpcClientOptions } from '../shared/system-grpc-client';
 import type { ConversationHistory, ConversationMessage } from './conversation-history';
 
-export interface GrpcConversationHistoryOptions {
-  /** `host:port` of the conversation service's gRPC API (plaintext). */
-  address: string;
-  /** HS256 secret the conversation service verifies tokens with (AUTH_JWT_SECRET). */
-  jwtSecret: string;
-  /** Deadline of one call. */
-  timeoutMs: number;
-}
-
-type ListMessages = (
-  request: conversationV1.ListMessagesRequest,
-  metadata: Metadata,
-  options: CallOptions,
-  callback: (error: ServiceError | null, response?: conversationV1.ListMessagesResponse) => void,
-) => ClientUnaryCall;
-type ConversationClient = Client & { listMessages: ListMessages };
-
-const ConversationClientConstructor = makeGenericClientConstructor(
-  conversationV1.ConversationServiceService,
-  'ConversationService',
-);
+export type GrpcConversationHistoryOptions = SystemGrpcClientOptions;
 
 /**
  * ListMessages over grpc-js with the generated codec. Each call carries a short-lived HS256
@@ -39,29 +10,21 @@ const ConversationClientConstructor = makeGenericClientConstructor(
  * tenant for a minute at most.
  */
 export class GrpcConversationHistory implements ConversationHistory {
-  private readonly client: ConversationClient;
-  private readonly key: Uint8Array;
+  private readonly client: SystemGrpcClient<typeof conversationV1.ConversationServiceService>;
 
-  constructor(private readonly options: GrpcConversationHistoryOptions) {
-    this.client = new ConversationClientConstructor(
-      options.address,
-      credentials.createInsecure(),
-    ) as unknown as ConversationClient;
-    this.key = new TextEncoder().encode(options.jwtSecret);
+  constructor(options: GrpcConversationHistoryOptions) {
+    this.client = new SystemGrpcClient(
+      conversationV1.ConversationServiceService,
+      'ConversationService',
+      options,
+    );
   }
 
   async listMessages(tenantId: string, conversationId: string): Promise<ConversationMessage[]> {
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${await this.token(tenantId)}`);
-    const response = await new Promise<conversationV1.ListMessagesResponse>((resolve, reject) => {
-      this.client.listMessages(
-        { conversationId },
-        metadata,
-        { deadline: Date.now() + this.options.timeoutMs },
-        (error, answer) =>
-          error || !answer ? reject(error ?? new Error('empty answer')) : resolve(answer),
-      );
-    });
+    const response = await this.client.unary<
+      conversationV1.ListMessagesRequest,
+      conversationV1.ListMessagesResponse
+    >('listMessages', tenantId, { conversationId });
     return response.messages.flatMap((message) => {
       const direction = directionOf(message.direction);
       if (!direction) return []; // internal notes (and unknown kinds) never reach a visitor
@@ -76,10 +39,6 @@ export class GrpcConversationHistory implements ConversationHistory {
         },
       ];
     });
-  }
-
-  private token(tenantId: string): Promise<string> {
-    return signServiceToken(this.key, tenantId);
   }
 
   /** Nest calls this on shutdown. */

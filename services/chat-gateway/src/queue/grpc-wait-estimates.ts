@@ -1,38 +1,9 @@
-import {
-  type CallOptions,
-  type Client,
-  type ClientUnaryCall,
-  credentials,
-  makeGenericClientConstructor,
-  Metadata,
-  type ServiceError,
-  status as GrpcStatus,
-} from '@grpc/grpc-js';
+import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { routerAdminV1 } from '@switchboard/contracts';
-import { signServiceToken } from '../shared/service-token';
+import { SystemGrpcClient, type SystemGrpcClientOptions } from '../shared/system-grpc-client';
 import type { WaitEstimate, WaitEstimates } from './wait-estimates';
 
-export interface GrpcWaitEstimatesOptions {
-  /** `host:port` of the router's gRPC API (plaintext). */
-  address: string;
-  /** HS256 secret the router verifies tokens with (AUTH_JWT_SECRET). */
-  jwtSecret: string;
-  /** Deadline of one call. */
-  timeoutMs: number;
-}
-
-type GetWaitEstimate = (
-  request: routerAdminV1.GetWaitEstimateRequest,
-  metadata: Metadata,
-  options: CallOptions,
-  callback: (error: ServiceError | null, response?: routerAdminV1.GetWaitEstimateResponse) => void,
-) => ClientUnaryCall;
-type RoutingAdminClient = Client & { getWaitEstimate: GetWaitEstimate };
-
-const RoutingAdminClientConstructor = makeGenericClientConstructor(
-  routerAdminV1.RoutingAdminServiceService,
-  'RoutingAdminService',
-);
+export type GrpcWaitEstimatesOptions = SystemGrpcClientOptions;
 
 const STATES: Partial<Record<routerAdminV1.WaitState, WaitEstimate['state']>> = {
   [routerAdminV1.WaitState.WAITING]: 'waiting',
@@ -43,33 +14,28 @@ const STATES: Partial<Record<routerAdminV1.WaitState, WaitEstimate['state']>> = 
 
 /** RoutingAdminService.GetWaitEstimate over grpc-js, as the `system` role of the visitor's tenant. */
 export class GrpcWaitEstimates implements WaitEstimates {
-  private readonly client: RoutingAdminClient;
-  private readonly key: Uint8Array;
+  private readonly client: SystemGrpcClient<typeof routerAdminV1.RoutingAdminServiceService>;
 
-  constructor(private readonly options: GrpcWaitEstimatesOptions) {
-    this.client = new RoutingAdminClientConstructor(
-      options.address,
-      credentials.createInsecure(),
-    ) as unknown as RoutingAdminClient;
-    this.key = new TextEncoder().encode(options.jwtSecret);
+  constructor(options: GrpcWaitEstimatesOptions) {
+    this.client = new SystemGrpcClient(
+      routerAdminV1.RoutingAdminServiceService,
+      'RoutingAdminService',
+      options,
+    );
   }
 
   async estimate(tenantId: string, conversationId: string): Promise<WaitEstimate | undefined> {
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${await signServiceToken(this.key, tenantId)}`);
-    const response = await new Promise<routerAdminV1.GetWaitEstimateResponse>((resolve, reject) => {
-      this.client.getWaitEstimate(
+    const response = await this.client
+      .unary<routerAdminV1.GetWaitEstimateRequest, routerAdminV1.GetWaitEstimateResponse>(
+        'getWaitEstimate',
+        tenantId,
         { conversationId },
-        metadata,
-        { deadline: Date.now() + this.options.timeoutMs },
-        (error, answer) =>
-          error || !answer ? reject(error ?? new Error('empty answer')) : resolve(answer),
-      );
-    }).catch((error: unknown) => {
-      // The router does not know the conversation (yet): no estimate, and no outage either.
-      if ((error as Partial<ServiceError>).code === GrpcStatus.NOT_FOUND) return undefined;
-      throw error;
-    });
+      )
+      .catch((error: unknown) => {
+        // The router does not know the conversation (yet): no estimate, and no outage either.
+        if ((error as Partial<ServiceError>).code === GrpcStatus.NOT_FOUND) return undefined;
+        throw error;
+      });
     if (response === undefined) return undefined;
     const state = STATES[response.state];
     if (!state) throw new Error(`unknown wait state ${response.state}`);
