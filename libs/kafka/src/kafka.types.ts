@@ -133,6 +133,14 @@ export interface TopicAdmin {
    */
   ensureTopics(topics: readonly TopicSpec[], options?: { timeoutMs?: number }): Promise<void>;
   deleteTopics(names: readonly string[]): Promise<void>;
+  /** Ids of the consumer groups the cluster knows, with or without members. */
+  listConsumerGroups(): Promise<string[]>;
+  /**
+   * Deletes consumer groups and their committed offsets; ids the cluster does not know are
+   * ignored. A group that still has members is refused (KafkaRejectedError): stop its consumers
+   * first.
+   */
+  deleteConsumerGroups(groupIds: readonly string[]): Promise<void>;
   /** For readiness probes: true when the cluster answered a metadata request in time. Default 2000 ms. */
   ping(timeoutMs?: number): Promise<boolean>;
   disconnect(): Promise<void>;

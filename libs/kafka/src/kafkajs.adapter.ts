@@ -960,6 +960,36 @@ class KafkajsTopicAdmin implements TopicAdmin {
     });
   }
 
+  async listConsumerGroups(): Promise<string[]> {
+    return this.withAdmin(Date.now() + 30_000, 'listing consumer groups', async (admin) => {
+      const { groups } = await admin.listGroups();
+      return groups.map((group) => group.groupId);
+    });
+  }
+
+  async deleteConsumerGroups(groupIds: readonly string[]): Promise<void> {
+    if (groupIds.length === 0) {
+      return;
+    }
+    await this.withAdmin(Date.now() + 30_000, 'deleting consumer groups', async (admin) => {
+      const { groups } = await admin.listGroups();
+      const known = new Set(groups.map((group) => group.groupId));
+      const present = groupIds.filter((groupId) => known.has(groupId));
+      if (present.length > 0) {
+        await admin.deleteGroups(present).catch((error: unknown) => {
+          // Per-group refusals (GROUP_NOT_EMPTY while a member is still in): about the request.
+          const refused = (error as { groups?: { groupId: string; error?: { type?: string } }[] })
+            .groups;
+          if (!refused) throw error;
+          const reasons = refused.map((group) => `${group.groupId}: ${group.error?.type ?? '?'}`);
+          throw new KafkaRejectedError(`consumer groups not deleted (${reasons.join(', ')})`, {
+            cause: error,
+          });
+        });
+      }
+    });
+  }
+
   async ping(timeoutMs = 2_000): Promise<boolean> {
     try {
       await this.withAdmin(Date.now() + timeoutMs, 'ping', (admin) => admin.describeCluster());

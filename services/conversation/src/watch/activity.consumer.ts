@@ -13,8 +13,9 @@ export interface ActivityConsumerOptions {
    * Unique per process. Kafka gives each partition of a group to one member, so replicas sharing
    * a group would each see only the threads on their partitions, while the agents watching a
    * thread may be connected to any replica: every replica needs every signal (a broadcast), which
-   * takes a group of its own. Abandoned groups hold nothing and expire with the broker's
-   * `offsets.retention.minutes`.
+   * takes a group of its own. `stop()` deletes it, so replicas that come and go (rolling
+   * deploys, autoscaling) leave no groups behind; one of a crashed process holds nothing and
+   * expires with the broker's `offsets.retention.minutes`.
    */
   groupId: string;
   sessionTimeoutMs?: number;
@@ -67,6 +68,17 @@ export class ActivityConsumer {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop();
+    if (!this.consumer) return;
+    await this.consumer.stop();
+    this.consumer = undefined;
+    await this.kafka
+      .admin()
+      .deleteConsumerGroups([this.options.groupId])
+      .catch((error: unknown) => {
+        this.logger.warn(
+          { err: error, groupId: this.options.groupId },
+          'activity consumer group not deleted; it expires with offsets.retention.minutes',
+        );
+      });
   }
 }

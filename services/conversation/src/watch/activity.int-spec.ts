@@ -269,4 +269,15 @@ describe('activity across replicas and from gateways (real Kafka and MongoDB wir
       activity: 'typing',
     });
   }, 90_000);
+
+  it("deletes each replica's own consumer group when it stops", async () => {
+    const ours = async () =>
+      (await harness.kafka.admin().listConsumerGroups()).filter((group) =>
+        group.startsWith(`${context.topicPrefix}conversation.activity.`),
+      );
+    expect(await ours()).toHaveLength(2);
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    // Replicas coming and going (rolling deploys, autoscaling) leave no groups behind.
+    expect(await ours()).toEqual([]);
+  }, 30_000);
 });
