@@ -19,6 +19,7 @@ import { ROUTING_ADMIN, RoutingAdmin } from './admin/routing-admin.wiring';
 import { AGENT_API, AgentGrpcController, JWT_AUTHENTICATOR } from './agents/agent.grpc-controller';
 import type { RouterConfig } from './config/router.config';
 import { RoutingConfigRepository } from './configuration/routing-config.repository';
+import { DecisionLogRetention } from './decision-log/decision-log.retention';
 import {
   DECISION_LOG,
   DECISION_LOG_LISTENER,
@@ -88,6 +89,7 @@ export class AppModule {
         },
         { provide: DECISION_LOG_LISTENER, useExisting: ROUTER_METRICS },
         DecisionLogConsumer,
+        DecisionLogRetention,
         {
           provide: ROUTING_ADMIN,
           inject: [MONGO_CONNECTION, REDIS_CLIENT, DECISION_LOG],

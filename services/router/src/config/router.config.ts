@@ -25,6 +25,8 @@ export const routerEnvSchema = z.object({
   ROUTER_CONFIG_FILE: stringVariable().optional(),
   ROUTER_TICK_MS: positiveIntegerVariable(1_000),
   AGENT_HEARTBEAT_TTL_MS: positiveIntegerVariable(30_000),
+  /** Routing decisions older than this are deleted from the decision log (ExplainDecision). */
+  ROUTER_DECISION_LOG_RETENTION_DAYS: positiveIntegerVariable(90),
   /**
    * Prefixed to this service's topic names and consumer group, to run an isolated instance (a
    * test, a staging copy) on a shared Kafka. Empty in production.

@@ -4,6 +4,7 @@ import { createTestContext } from '@switchboard/testing';
 import type { Connection } from 'mongoose';
 import { toTenantId } from '../configuration/tenant-id';
 import { DecisionLogRepository } from './decision-log.repository';
+import { PruneDecisionLogUseCase } from './decision-log.retention';
 
 describe('decision log (real MongoDB wire protocol)', () => {
   const context = createTestContext('router-decision-log');
@@ -120,5 +121,37 @@ describe('decision log (real MongoDB wire protocol)', () => {
     expect(await record(decision('d-1', 'queued', 0, { tenantId: other }))).toMatchObject({
       tenantId: other,
     });
+  });
+
+  it('deletes decisions past the retention, of every tenant, in bounded batches, and nothing newer', async () => {
+    const day = 24 * 60 * 60;
+    const now = new Date(start + 100 * day * 1000);
+    // 7 decisions older than 30 days (two tenants), 2 just inside the retention.
+    for (let index = 0; index < 5; index += 1) {
+      await record(decision(`old-a-${index}`, 'queued', index, { conversationId: 'conv-old' }));
+    }
+    for (let index = 0; index < 2; index += 1) {
+      await record(
+        decision(`old-b-${index}`, 'queued', index, {
+          tenantId: other,
+          conversationId: 'conv-old',
+        }),
+      );
+    }
+    await record(decision('recent-a', 'queued', 71 * day, { conversationId: 'conv-recent' }));
+    await record(
+      decision('recent-b', 'queued', 71 * day, { tenantId: other, conversationId: 'conv-recent' }),
+    );
+    const prune = new PruneDecisionLogUseCase(log, 30, () => now, 2);
+    const before = await log.latestOfConversation(tenant, 'conv-old', 100);
+    expect(before).toHaveLength(5);
+    // Everything decided more than 30 days before `now`: the 7 above and the earlier tests' ones.
+    expect(await prune.execute()).toBeGreaterThanOrEqual(7);
+    expect(await log.latestOfConversation(tenant, 'conv-old', 100)).toEqual([]);
+    expect(await log.latestOfConversation(other, 'conv-old', 100)).toEqual([]);
+    expect(await log.byId(tenant, 'recent-a')).toBeDefined();
+    expect(await log.byId(other, 'recent-b')).toBeDefined();
+    // Nothing left to do: a second pass (another replica's) deletes nothing.
+    expect(await prune.execute()).toBe(0);
   });
 });

@@ -58,6 +58,8 @@ decisionSchema.index({ tenantId: 1, decisionId: 1 }, { unique: true });
 decisionSchema.index({ tenantId: 1, conversationId: 1, decidedAt: -1 });
 // Recent waits and offers of a queue.
 decisionSchema.index({ tenantId: 1, queueId: 1, decidedAt: -1 });
+// Retention: the oldest decisions of every tenant go first.
+decisionSchema.index({ decidedAt: 1 });
 
 const MODEL_NAME = 'RoutingDecisionLog';
 const OFFERING_TYPES: RoutingDecisionEvent['type'][] = ['offered', 'assigned'];
@@ -121,6 +123,25 @@ export class DecisionLogRepository {
       if (error instanceof DuplicateKeyError) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Deletes decisions made before `cutoff`, at most `limit` of them (oldest first), so one pass
+   * never holds the database for long; returns how many went. Every tenant's, by design: retention
+   * is the deployment's policy. FerretDB has no TTL indexes, hence a scheduled delete.
+   */
+  async deleteDecidedBefore(cutoff: Date, limit: number): Promise<number> {
+    const oldest = await this.decisions
+      .find({ decidedAt: { $lt: cutoff } }, { _id: 1 })
+      .sort({ decidedAt: 1 })
+      .limit(limit)
+      .lean()
+      .exec();
+    if (oldest.length === 0) return 0;
+    const { deletedCount } = await this.decisions
+      .deleteMany({ _id: { $in: oldest.map((document) => document._id) } })
+      .exec();
+    return deletedCount;
   }
 
   async byId(tenantId: TenantId, decisionId: string): Promise<LoggedDecision | undefined> {
