@@ -6,8 +6,12 @@ import {
 import type { ContactIdentity, ContactRepository } from '../persistence/contact.repository';
 import type { Clock } from '../shared/clock';
 import { deterministicId } from '../shared/ids';
-import type { KeyedMutex } from '../shared/keyed-mutex';
 import type { TenantId } from '../shared/tenant-id';
+
+/** Runs tasks one at a time per key: across replicas in production (LeaseLock). */
+export interface OneAtATime {
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
 
 export class MergeContactsCommand {
   constructor(
@@ -33,16 +37,17 @@ export class MergeContactsCommand {
  * different verified identifier of the same kind are different people and are never merged.
  * Every merge is recorded and can be reverted (UnmergeContactsUseCase).
  *
- * Merges and unmerges of one tenant run one at a time (`contactChanges`, shared with
- * UnmergeContactsUseCase): each checks the contacts' state and then writes several documents, so
- * two crossing merges (A into B and B into A) would otherwise both pass their checks and leave each
- * contact pointing at the other. Merges are rare supervisor actions; serialising them costs nothing.
+ * Merges and unmerges of one tenant run one at a time across replicas (`contactChanges`, a
+ * LeaseLock shared with UnmergeContactsUseCase): each checks the contacts' state and then writes
+ * several documents, so two crossing merges (A into B and B into A) would otherwise both pass
+ * their checks and leave each contact pointing at the other. Merges are rare supervisor actions;
+ * serialising them costs nothing.
  */
 export class MergeContactsUseCase {
   constructor(
     private readonly contacts: ContactRepository,
     private readonly clock: Clock,
-    private readonly contactChanges: KeyedMutex,
+    private readonly contactChanges: OneAtATime,
   ) {}
 
   execute(command: MergeContactsCommand): Promise<string> {
@@ -109,7 +114,7 @@ export class UnmergeContactsUseCase {
   constructor(
     private readonly contacts: ContactRepository,
     private readonly clock: Clock,
-    private readonly contactChanges: KeyedMutex,
+    private readonly contactChanges: OneAtATime,
   ) {}
 
   execute(tenant: TenantId, mergeId: string): Promise<void> {

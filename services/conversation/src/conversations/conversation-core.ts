@@ -16,6 +16,7 @@ import { MongoEventLogRepository } from '../persistence/event-log.repository';
 import { MongoMessageRepository } from '../persistence/message.repository';
 import type { Clock } from '../shared/clock';
 import { KeyedMutex } from '../shared/keyed-mutex';
+import { LeaseLock } from '../persistence/lease-lock';
 import { SlaPolicy } from '../sla/sla-policy';
 import type { SlaConfiguration } from '../config/sla-config';
 import { ConversationChanger } from './conversation-change.service';
@@ -96,8 +97,8 @@ export function createConversationCore(deps: ConversationCoreDependencies) {
   const replicaId = deps.replicaId ?? randomId('replica');
   const activityTopic = deps.topics.conversationActivity;
   const resolveContact = new ResolveContactUseCase(contacts);
-  // One per process: merges and unmerges of a tenant run one at a time (see MergeContactsUseCase).
-  const contactChanges = new KeyedMutex();
+  // Merges and unmerges of a tenant run one at a time, across replicas (see MergeContactsUseCase).
+  const contactChanges = new LeaseLock(models.leases);
   const mergeContacts = new MergeContactsUseCase(contacts, deps.clock, contactChanges);
   const unmergeContacts = new UnmergeContactsUseCase(contacts, deps.clock, contactChanges);
   return {

@@ -155,6 +155,21 @@ export const contactMergeSchema = new Schema(
 contactMergeSchema.index({ tenantId: 1, mergedId: 1 });
 contactMergeSchema.index({ tenantId: 1, survivorId: 1 });
 
+/**
+ * One held lease per key (a tenant's contact merges): the unique index on `key` is the lock, which
+ * holds on FerretDB too. `_id` is per acquisition, so clearing an expired lease can never delete
+ * the one that replaced it.
+ */
+const leaseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+leaseSchema.index({ key: 1 }, { unique: true });
+
 export function conversationModels(connection: Connection) {
   return {
     conversations: connection.model('Conversation', conversationSchema, 'conversations'),
@@ -168,6 +183,7 @@ export function conversationModels(connection: Connection) {
       'contact_identities',
     ),
     contactMerges: connection.model('ContactMerge', contactMergeSchema, 'contact_merges'),
+    leases: connection.model('Lease', leaseSchema, 'leases'),
   };
 }
 export type ConversationModels = ReturnType<typeof conversationModels>;
