@@ -284,6 +284,29 @@ describe('classification configuration', () => {
     ).toThrow(/tenants\.0\.classification\.topicRules\.0\.regex: invalid regular expression/);
   });
 
+  it('refuses what RE2 cannot run in linear time (lookaround, backreferences), saying why', () => {
+    for (const regex of ['(?<=order )#\\d+', '(ab)\\1']) {
+      expect(
+        parse({
+          topics: [{ id: 'billing' }],
+          topicRules: [{ id: 'clever', topic: 'billing', regex }],
+        }),
+      ).toThrow(/topicRules\.0\.regex: invalid regular expression: error parsing regexp/);
+    }
+  });
+
+  it('answers a pattern that backtracks catastrophically in JavaScript, on a long message', () => {
+    // `(a+)+$` against "aaa…a!" takes exponential time with RegExp; RE2 answers "no match".
+    const evil = configOf({
+      topics: [{ id: 'billing' }],
+      topicRules: [{ id: 'evil', topic: 'billing', regex: '(a+)+$' }],
+    });
+    const classifier = new RuleAndModelClassifier();
+    const result = classifier.classify(input({ text: `${'a'.repeat(20_000)}!` }), evil);
+    expect(result.rulesFired.join('\n')).not.toContain('evil');
+    expect(classifier.classify(input({ text: 'aaaa' }), evil).topic).toBe('billing');
+  });
+
   it('names unknown topics, queues and skills, duplicates and empty rules', () => {
     const check = parse({
       topics: [

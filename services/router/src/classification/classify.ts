@@ -1,9 +1,10 @@
+import type { RE2JS } from 're2js';
 import type { Channel, PriorityName } from '@switchboard/events';
 import { PRIORITIES } from '@switchboard/events';
 import {
   type ClassificationConfig,
   type PriorityRule,
-  TOPIC_REGEX_FLAGS,
+  compileTopicRegex,
   type TopicConfig,
   type TopicRule,
 } from './classification-config.schema';
@@ -62,7 +63,7 @@ const PRIORITY_RANK = Object.fromEntries(PRIORITIES.map((name, rank) => [name, r
 interface CompiledTopicRule {
   rule: TopicRule;
   keywords?: { phrase: string; words: string[] }[];
-  regex?: RegExp;
+  regex?: RE2JS;
   preChatTopics?: string[];
 }
 
@@ -222,7 +223,7 @@ export class RuleAndModelClassifier implements ConversationClassifier {
         rule,
         keywords: rule.keywords?.map((phrase) => ({ phrase, words: tokenizeWords(phrase) })),
         // Validated when the configuration was loaded.
-        regex: rule.regex === undefined ? undefined : new RegExp(rule.regex, TOPIC_REGEX_FLAGS),
+        regex: rule.regex === undefined ? undefined : compileTopicRegex(rule.regex),
         preChatTopics: rule.preChatTopics?.map((topic) => topic.trim().toLowerCase()),
       })),
     };
@@ -247,9 +248,10 @@ function matchTopicRule(
     matched.push({ kind: 'keyword', detail: JSON.stringify(keyword.phrase) });
   }
   if (candidate.regex) {
-    const found = candidate.regex.exec(content.text);
-    if (!found) return undefined;
-    matched.push({ kind: 'regex', detail: `matched ${JSON.stringify(found[0].slice(0, 60))}` });
+    const matcher = candidate.regex.matcher(content.text);
+    if (!matcher.find()) return undefined;
+    const found = matcher.group() ?? '';
+    matched.push({ kind: 'regex', detail: `matched ${JSON.stringify(found.slice(0, 60))}` });
   }
   if (rule.senderDomains) {
     const domain = rule.senderDomains.find((candidateDomain) =>
