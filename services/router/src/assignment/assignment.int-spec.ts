@@ -145,6 +145,25 @@ describe('assignment store on real Redis', () => {
     });
   });
 
+  it('looks past a first page of ready agents who do not qualify, up to the candidate limit', async () => {
+    // 120 ready English speakers rank first (longest idle); the only Norwegian speaker ranks last.
+    for (let index = 0; index < 120; index += 1) {
+      await store.configureAgent(tenant, agent(`en-${index}`));
+      await store.setStatus(tenant, `en-${index}`, 'available', index + 1, {
+        requeueAssigned: false,
+      });
+    }
+    await store.configureAgent(tenant, agent('nora', { languages: ['nb', 'en'] }));
+    await store.setStatus(tenant, 'nora', 'available', 1_000, { requeueAssigned: false });
+    await store.enqueueTask(tenant, task('norwegian', 1, { language: 'nb' }));
+
+    // Looking at the first 50 only, the task would wait while nora sits idle.
+    const firstPageOnly = await store.offerTask(tenant, 'support', 'norwegian', 2_000, 50);
+    expect(firstPageOnly).toMatchObject({ kind: 'no_agent', passedOver: 50 });
+    const offered = await store.offerTask(tenant, 'support', 'norwegian', 2_000);
+    expect(offered).toMatchObject({ kind: 'offered', agentId: 'nora', passedOver: 120 });
+  });
+
   it('returns a silent agent’s offers (and optionally assignments) to the queue with their age', async () => {
     await store.configureAgent(tenant, agent('ann', { capacities: { chat: 2 } }));
     await store.setStatus(tenant, 'ann', 'available', 1_000, { requeueAssigned: false });

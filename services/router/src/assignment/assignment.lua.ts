@@ -259,8 +259,9 @@ return { 'ENQUEUED' }
  * of the queue that is available, has free capacity on the task's channel, speaks its language,
  * has its skills (its own and its home queue's levels, both relaxed by overflow steps) and never
  * declined it: first the agent who last handled it, while the queue prefers previous agents and
- * that agent qualifies; else the ready index, best first. Looks at no more than maxCandidates
- * agents of the ready index, so cost does not grow with the number of agents, and reports at most
+ * that agent qualifies; else the ready index, best first, 50 at a time. Looks at no more than
+ * maxCandidates agents of the ready index, so cost does not grow with the number of agents (and
+ * stays at one page while the best agents qualify, the common case), and reports at most
  * candidateLimit of those it looked at (the chosen one last) with why each was passed over.
  * Replies [kind, agent, expiresAt, via, passedOver, candidates JSON]; QUEUE_CLOSED outside hours.
  */
@@ -360,12 +361,22 @@ if previous and preferMs > 0 and now - num(redis.call('HGET', tk, 'enqueuedAt'),
   if not why then return claim(previous, 'previous_agent') end
   passOver(previous, 'handled it last, but ' .. why)
 end
-for _, a in ipairs(redis.call('ZRANGE', qk .. ':ready', 0, tonumber(ARGV[5]) - 1)) do
-  if not (triedPrevious and a == previous) then
-    local why = verdict(a)
-    if not why then return claim(a, 'ready_index') end
-    passOver(a, why)
+-- Best first, a page at a time: the first page usually has the agent, and when its agents do
+-- not qualify (language, skills, declined) the next ones are looked at, up to maxCandidates.
+local maxCandidates = tonumber(ARGV[5])
+local examined = 0
+while examined < maxCandidates do
+  local last = examined + math.min(50, maxCandidates - examined) - 1
+  local page = redis.call('ZRANGE', qk .. ':ready', examined, last)
+  for _, a in ipairs(page) do
+    if not (triedPrevious and a == previous) then
+      local why = verdict(a)
+      if not why then return claim(a, 'ready_index') end
+      passOver(a, why)
+    end
   end
+  if #page < last - examined + 1 then break end
+  examined = last + 1
 end
 return { 'NO_AGENT', '', '', '', tostring(passedOver), cjson.encode(candidates) }
 `);

@@ -50,6 +50,12 @@ export const PRIORITY_STEP_MS = 10 * 60_000;
 
 /** Agents an offer's explanation lists at most, so a large queue does not bloat the event. */
 export const CANDIDATE_LIMIT = 10;
+/**
+ * Ready agents one offer may look at, best first, 50 per page. Usually the first page has the
+ * agent; when the best agents do not qualify (a rare language, a high skill level) later pages are
+ * looked at rather than leaving the task waiting while a qualified agent sits idle further down.
+ */
+export const DEFAULT_MAX_CANDIDATES = 500;
 
 /**
  * A queue's order: higher priority first, then older first. Priority is expressed as waiting time
@@ -204,7 +210,7 @@ export class AssignmentStore {
     queueId: string,
     taskId: string,
     now: number,
-    maxCandidates = 50,
+    maxCandidates = DEFAULT_MAX_CANDIDATES,
   ): Promise<OfferOutcome> {
     const [kind, first, second, via, passedOver, listed] = strings(
       await this.run(scripts.offerTask, tenantId, [

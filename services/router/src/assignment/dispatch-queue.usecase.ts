@@ -1,4 +1,4 @@
-import type { AssignmentStore } from './assignment.store';
+import { type AssignmentStore, DEFAULT_MAX_CANDIDATES } from './assignment.store';
 import type { OfferOutcome } from './assignment.types';
 
 export interface Clock {
@@ -16,7 +16,7 @@ export interface RoutingDecision {
 export interface DispatchQueueOptions {
   /** Waiting tasks read per round trip. */
   batchSize?: number;
-  /** Ready agents a single offer looks at (best first) before the task waits. */
+  /** Ready agents a single offer looks at (best first) before the task waits; default 500. */
   maxCandidates?: number;
 }
 
@@ -36,7 +36,7 @@ export class DispatchQueueUseCase {
     options: DispatchQueueOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 50;
-    this.maxCandidates = options.maxCandidates ?? 50;
+    this.maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
   }
 
   async execute(tenantId: string, queueId: string): Promise<RoutingDecision[]> {
