@@ -166,6 +166,8 @@ export const WIDGET_SCRIPT = String.raw`(function () {
     }
     if (!lastRead) return;
     var previousMark = list.querySelector('[data-role="read-mark"]');
+    // A late signal naming an earlier message never moves the mark back (4: the mark follows).
+    if (previousMark && (lastRead.compareDocumentPosition(previousMark) & 4)) return;
     if (previousMark) previousMark.parentNode.removeChild(previousMark);
     var mark = document.createElement('div');
     mark.setAttribute('data-role', 'read-mark');

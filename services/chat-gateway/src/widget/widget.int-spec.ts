@@ -269,6 +269,18 @@ describe('chat widget in a browser', () => {
       expect(await visitorLines.nth(1).getAttribute('data-read')).toBe('true'),
     );
     expect(await readMark.count()).toBe(1);
+    expect(await readMark.locator('xpath=preceding-sibling::*[1]').textContent()).toBe(second);
+    // A late signal naming the first message again does not move the mark back; the typing
+    // signal after it (same partition, in order) shows it was handled.
+    await produceActivity(
+      activity({
+        activity: 'viewing',
+        lastReadMessageId: inboundMessageIdOf(context.tenantId, 'chat', sent.externalMessageId),
+      }),
+    );
+    await produceActivity(activity({ actor: { kind: 'agent', id: 'agent-1', name: 'Dana' } }));
+    await typing.getByText('Dana is typing…').waitFor({ timeout: 15_000 });
+    expect(await readMark.locator('xpath=preceding-sibling::*[1]').textContent()).toBe(second);
     expect(await page.locator('#switchboard-chat b').count()).toBe(0);
 
     expect(dialogs).toEqual([]);
